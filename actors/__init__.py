@@ -1,0 +1,1 @@
+"""Stateful Ray actors and the pure domain they host."""

@@ -1,0 +1,63 @@
+"""Named domain errors; the gateway maps each to one HTTP status in one place."""
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause; never a server fault."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Ray pickles exceptions between processes; subclasses have their own constructor
+        # signatures, so rebuild from message and attributes rather than from args.
+        return (_rebuild, (type(self), str(self), self.__dict__))
+
+
+def _rebuild(cls: type[DomainError], message: str, state: dict[str, object]) -> DomainError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
+
+class EmailTaken(DomainError):
+    def __init__(self) -> None:
+        super().__init__("an account with this e-mail already exists")
+
+
+class InvalidCredentials(DomainError):
+    def __init__(self) -> None:
+        super().__init__("e-mail or password is wrong")
+
+
+class LoginThrottled(DomainError):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"too many failed logins; retry in {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class InvalidToken(DomainError):
+    def __init__(self, reason: str = "token is invalid") -> None:
+        super().__init__(reason)
+
+
+class TokenExpired(InvalidToken):
+    def __init__(self) -> None:
+        super().__init__("token has expired")
+
+
+class TokenReused(InvalidToken):
+    def __init__(self) -> None:
+        super().__init__("refresh token was already used; the session is revoked")
+
+
+class NotFound(DomainError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+
+
+class Forbidden(DomainError):
+    pass
+
+
+class InvalidInput(DomainError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field

@@ -1,0 +1,38 @@
+"""Which channels each kind of event is delivered on, per user."""
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from actors.domain.events import Topic
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+NOTIFIABLE = (
+    Topic.USER_REGISTERED,
+    Topic.TRANSACTION_CREATED,
+    Topic.BUDGET_WARNING,
+    Topic.BUDGET_EXCEEDED,
+    Topic.GOAL_ACHIEVED,
+)
+
+DEFAULTS: dict[str, list[str]] = {
+    Topic.USER_REGISTERED: [Channel.EMAIL],
+    Topic.TRANSACTION_CREATED: [],  # receipts are available, but off until asked for
+    Topic.BUDGET_WARNING: [Channel.EMAIL],
+    Topic.BUDGET_EXCEEDED: [Channel.EMAIL, Channel.SMS],
+    Topic.GOAL_ACHIEVED: [Channel.EMAIL, Channel.SMS],
+}
+
+
+def with_changes(
+    current: Mapping[str, list[str]], changes: Mapping[str, list[Channel]]
+) -> dict[str, list[str]]:
+    """The defaults, overridden by the stored choices, overridden by the changes."""
+    merged = {str(kind): [str(c) for c in channels] for kind, channels in DEFAULTS.items()}
+    merged.update({kind: list(channels) for kind, channels in current.items()})
+    merged.update({kind: sorted({str(c) for c in channels}) for kind, channels in changes.items()})
+    return merged

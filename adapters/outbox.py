@@ -1,0 +1,66 @@
+"""The transactional outbox: events committed with their change, then relayed to Kafka."""
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from aiokafka import AIOKafkaProducer
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from actors.domain.events import Event
+from adapters.models import OutboxEvent
+
+CHANNEL = "ledgerflow_outbox"
+KEEP_PUBLISHED = timedelta(days=7)
+
+
+async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
+    """Add events to the outbox inside the caller's transaction; the relay wakes on commit."""
+    if not events:
+        return
+    await OutboxEvent.bulk_create(
+        [
+            OutboxEvent(
+                event_id=event.id,
+                topic=event.type.value,
+                key=str(event.user_id),
+                value=event.to_json(),
+            )
+            for event in events
+        ],
+        using_db=connection,
+    )
+    # NOTIFY is delivered when the transaction commits, and never if it rolls back.
+    await connection.execute_query(f"NOTIFY {CHANNEL}")
+
+
+async def publish_pending(producer: AIOKafkaProducer, batch_size: int = 500) -> int:
+    """Send the oldest unpublished events in order and mark them published; return how many.
+
+    A crash after the send and before the commit sends those events again on the next run:
+    consumers are idempotent by event id, which is what makes at-least-once safe here.
+    """
+    async with in_transaction() as connection:
+        rows = (
+            await OutboxEvent.filter(published_at=None)
+            .order_by("seq")
+            .limit(batch_size)
+            .select_for_update(skip_locked=True)
+            .using_db(connection)
+        )
+        if not rows:
+            return 0
+        sent = [await producer.send(row.topic, row.value, key=row.key.encode()) for row in rows]
+        await asyncio.gather(*sent)
+        await (
+            OutboxEvent.filter(seq__in=[row.seq for row in rows])
+            .using_db(connection)
+            .update(published_at=datetime.now(UTC))
+        )
+    return len(rows)
+
+
+async def forget_published(now: datetime) -> int:
+    """Delete published events past their keeping time."""
+    return await OutboxEvent.filter(published_at__lt=now - KEEP_PUBLISHED).delete()

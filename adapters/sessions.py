@@ -1,0 +1,98 @@
+"""Login sessions and their refresh tokens in PostgreSQL, stored only as hashes."""
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from actors.domain.errors import InvalidToken, TokenExpired, TokenReused
+from actors.domain.tokens import RefreshVerdict, judge_refresh
+from adapters.models import RefreshToken, Session
+
+REVOKED_CHANNEL = "ledgerflow_session_revoked"
+
+
+async def open_session(user_id: UUID, token_hash: str, expires_at: datetime) -> UUID:
+    async with in_transaction() as connection:
+        session = await Session.create(user_id=user_id, using_db=connection)
+        await RefreshToken.create(
+            session=session, token_hash=token_hash, expires_at=expires_at, using_db=connection
+        )
+    return session.id
+
+
+async def rotate(
+    token_hash: str, next_hash: str, now: datetime, ttl: timedelta
+) -> tuple[UUID, UUID]:
+    """Spend a refresh token for its successor; return (user id, session id).
+
+    A token presented a second time revokes its whole session, successors included.
+    """
+    async with in_transaction() as connection:
+        token = (
+            await RefreshToken.select_for_update()
+            .using_db(connection)
+            .get_or_none(token_hash=token_hash)
+            .prefetch_related("session")
+        )
+        if token is None:
+            raise InvalidToken("refresh token is invalid")
+        session: Session = token.session
+        verdict = judge_refresh(
+            used=token.used_at is not None,
+            session_revoked=session.revoked_at is not None,
+            expires_at=token.expires_at,
+            now=now,
+        )
+        if verdict is RefreshVerdict.ROTATE:
+            token.used_at = now
+            await token.save(using_db=connection, update_fields=["used_at"])
+            await RefreshToken.create(
+                session_id=session.id,
+                token_hash=next_hash,
+                expires_at=now + ttl,
+                using_db=connection,
+            )
+        elif verdict is RefreshVerdict.REUSED:
+            await revoke([session.id], "refresh_reused", now, connection)
+    # Raised after the transaction so that the revocation above is committed.
+    if verdict is RefreshVerdict.REUSED:
+        raise TokenReused()
+    if verdict is RefreshVerdict.EXPIRED:
+        raise TokenExpired()
+    if verdict is RefreshVerdict.REVOKED:
+        raise InvalidToken("refresh token is revoked")
+    return session.user_id, session.id  # type: ignore[attr-defined]
+
+
+async def close(user_id: UUID, session_id: UUID, token_hash: str, now: datetime) -> None:
+    """Log out: revoke the access token's session and the refresh token's, if it is the user's."""
+    async with in_transaction() as connection:
+        token = await RefreshToken.get_or_none(token_hash=token_hash).using_db(connection)
+        sessions = {session_id}
+        if token is not None:
+            sessions.add(token.session_id)  # type: ignore[attr-defined]
+        owned = await Session.filter(id__in=sessions, user_id=user_id).using_db(connection)
+        await revoke([session.id for session in owned], "logout", now, connection)
+
+
+async def revoke(
+    session_ids: list[UUID], reason: str, now: datetime, connection: BaseDBAsyncClient
+) -> None:
+    if not session_ids:
+        return
+    await (
+        Session.filter(id__in=session_ids, revoked_at=None)
+        .using_db(connection)
+        .update(revoked_at=now, revoked_reason=reason)
+    )
+    for session_id in session_ids:
+        # Delivered on commit: every gateway replica stops accepting the session's access tokens.
+        await connection.execute_query(
+            "SELECT pg_notify($1, $2)", [REVOKED_CHANNEL, str(session_id)]
+        )
+
+
+async def revoked_since(since: datetime) -> list[UUID]:
+    return list(await Session.filter(revoked_at__gte=since).values_list("id", flat=True))

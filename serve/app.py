@@ -1,0 +1,34 @@
+"""Wiring: builds the Serve application and the long-lived actors from resolved settings."""
+
+import ray
+from ray.serve import Application
+
+from actors.domain.tokens import public_key_pem
+from actors.outbox_relay import NAME as RELAY_NAME
+from actors.outbox_relay import OutboxRelay
+from adapters.config import Settings
+from serve.gateway import Gateway
+from serve.tokens import TokenService
+from serve.users import UserService
+
+NAMESPACE = "ledgerflow"
+APP_NAME = "ledgerflow"
+
+
+def application(settings: Settings) -> Application:
+    """The gateway and its services. Only the token service receives the signing key."""
+    assert settings.jwt_private_key
+    without_key = settings.model_copy(update={"jwt_private_key": None})
+    users = UserService.bind(without_key)
+    tokens = TokenService.bind(settings)
+    return Gateway.bind(without_key, public_key_pem(settings.jwt_private_key), users, tokens)
+
+
+def start_actors(settings: Settings) -> list[ray.actor.ActorHandle]:
+    """Create (or find, after a restart of the driver) the named long-lived actors."""
+    without_key = settings.model_copy(update={"jwt_private_key": None})
+    relay = OutboxRelay.options(  # type: ignore[attr-defined]
+        name=RELAY_NAME, namespace=NAMESPACE, get_if_exists=True
+    ).remote(without_key)
+    ray.get(relay.ready.remote())
+    return [relay]

@@ -1,0 +1,106 @@
+"""`ledgerflow up` starts the whole system in the foreground; `ledgerflow status` reports on it."""
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+
+import psutil
+
+from adapters.config import Settings
+
+STATE_FILE = "up.json"
+
+
+def _say(message: str) -> None:
+    print(f"[ledgerflow] {message}", flush=True)
+
+
+def up(host: str, port: int) -> int:
+    from serve import system
+
+    settings = Settings()
+    began = time.monotonic()
+    # While starting, a signal interrupts the start (which stops what it began); once running,
+    # it asks the main loop to stop. Ray installs its own SIGTERM handler: ours go in after.
+    _on_signals(_interrupt)
+    running = system.start(settings, host=host, port=port, say=_say)
+    stop_requested = threading.Event()
+    _on_signals(lambda *_: stop_requested.set())
+    state_path = running.settings.home / STATE_FILE
+    parts = running.parts()
+    state_path.write_text(json.dumps({"pid": _own_pid(), "parts": parts}, indent=2))
+    _say(f"ready in {time.monotonic() - began:.1f} s")
+    for name, where in parts.items():
+        print(f"  {name:<10} {where}", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        stop_requested.wait()
+    finally:
+        _say("shutting down")
+        state_path.unlink(missing_ok=True)
+        running.stop(_say)
+        _say("stopped")
+    return 0
+
+
+def _interrupt(*_args: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _on_signals(handler: Callable[..., None]) -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handler)
+
+
+def _own_pid() -> int:
+    return psutil.Process().pid
+
+
+def status() -> int:
+    settings = Settings()
+    state_path = settings.home.resolve() / STATE_FILE
+    if not state_path.exists():
+        print(f"not running (no {state_path})")
+        return 1
+    state = json.loads(state_path.read_text())
+    if not psutil.pid_exists(state["pid"]):
+        print(f"not running (the process {state['pid']} that started it is gone)")
+        return 1
+    print(f"running (pid {state['pid']})")
+    for name, where in state["parts"].items():
+        print(f"  {name:<10} {where}")
+    api = state["parts"]["api"]
+    print(f"  api health {_health(api)}")
+    return 0
+
+
+def _health(api: str) -> str:
+    try:
+        with urllib.request.urlopen(f"{api}/api/health", timeout=3) as response:
+            return "ok" if response.status == 200 else f"HTTP {response.status}"
+    except OSError as error:
+        return f"not answering ({error})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="ledgerflow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    start = commands.add_parser("up", help="start everything in the foreground")
+    start.add_argument("--http-host", default="127.0.0.1")
+    start.add_argument("--http-port", type=int, default=8000)
+    commands.add_parser("status", help="say what is running")
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        return up(args.http_host, args.http_port)
+    return status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Domain errors to HTTP responses, in one place."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from actors.domain.errors import (
+    DomainError,
+    EmailTaken,
+    Forbidden,
+    InvalidCredentials,
+    InvalidInput,
+    InvalidToken,
+    LoginThrottled,
+    NotFound,
+    TokenExpired,
+)
+
+STATUS: dict[type[DomainError], int] = {
+    EmailTaken: 409,
+    InvalidCredentials: 401,
+    LoginThrottled: 429,
+    InvalidToken: 401,
+    NotFound: 404,
+    Forbidden: 403,
+    InvalidInput: 422,
+}
+
+
+def _cause(error: Exception) -> DomainError:
+    # An error raised in another deployment arrives wrapped by Ray; the original is its cause.
+    cause = getattr(error, "cause", None)
+    return cause if isinstance(cause, DomainError) else error  # type: ignore[return-value]
+
+
+def _status(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
+def domain_error_response(error: Exception) -> JSONResponse:
+    cause = _cause(error)
+    headers: dict[str, str] = {}
+    if isinstance(cause, LoginThrottled):
+        headers["Retry-After"] = str(cause.retry_after_seconds)
+    if isinstance(cause, InvalidToken):
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        if isinstance(cause, TokenExpired):
+            headers["X-Token-Expired"] = "true"
+    return JSONResponse({"detail": str(cause)}, status_code=_status(cause), headers=headers)
+
+
+def _field(location: tuple[str | int, ...]) -> str:
+    names = [str(part) for part in location if part not in ("body", "query", "path")]
+    return ".".join(names) or "body"
+
+
+async def _on_domain_error(_request: Request, error: Exception) -> JSONResponse:
+    return domain_error_response(error)
+
+
+async def _on_invalid_request(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"field": _field(tuple(item["loc"])), "message": item["msg"]} for item in error.errors()
+    ]
+    detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return JSONResponse({"detail": detail, "errors": problems}, status_code=422)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_invalid_request)

@@ -1,0 +1,139 @@
+"""The running system: embedded or configured servers, Ray, Serve and the actors, up and down."""
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ray
+from ray import serve
+
+from adapters import database, kafka
+from adapters.config import Settings
+from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from adapters.keys import signing_key
+from serve.app import APP_NAME, NAMESPACE, application, start_actors
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class RunningSystem:
+    settings: Settings
+    api_url: str
+    dashboard_url: str | None
+    started_ray: bool
+    postgres: EmbeddedPostgres | None = None
+    broker: EmbeddedBroker | None = None
+    actors: list[Any] = field(default_factory=list)
+
+    def parts(self) -> dict[str, str]:
+        return {
+            "api": self.api_url,
+            "docs": f"{self.api_url}/docs",
+            "dashboard": self.dashboard_url or "(not available)",
+            "database": _describe_database(self.settings.database_url or "", self.postgres),
+            "kafka": f"{self.settings.kafka_bootstrap}"
+            + (" (embedded Tansu, memory storage)" if self.broker else ""),
+            "ray": "local" if self.started_ray else str(self.settings.ray_address),
+        }
+
+    def stop(self, say: Say = lambda _message: None) -> None:
+        if self.started_ray:
+            say("stopping Ray, Serve and the actors")
+            ray.shutdown()  # the local Ray takes every deployment and actor down with it
+        elif ray.is_initialized():
+            say("removing the application and the actors from the Ray cluster")
+            with contextlib.suppress(Exception):
+                serve.delete(APP_NAME)
+            for actor in self.actors:
+                with contextlib.suppress(Exception):
+                    ray.kill(actor, no_restart=True)
+            ray.shutdown()
+        if self.broker is not None:
+            say("stopping the embedded broker")
+            self.broker.stop()
+        if self.postgres is not None:
+            say("stopping the embedded PostgreSQL")
+            self.postgres.stop()
+
+
+def _describe_database(url: str, postgres: EmbeddedPostgres | None) -> str:
+    if postgres is None:
+        return url.split("@")[-1]  # never print a password
+    return f"embedded PostgreSQL 18, data in {postgres.pgdata}"
+
+
+def resolve_servers(
+    settings: Settings, say: Say
+) -> tuple[Settings, EmbeddedPostgres | None, EmbeddedBroker | None]:
+    """Start the embedded PostgreSQL and broker for what the settings leave unconfigured."""
+    home = settings.home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    updates: dict[str, Any] = {"home": home}
+    postgres = broker = None
+    if settings.database_url is None:
+        postgres = EmbeddedPostgres(home)
+        say(
+            "initialising the embedded PostgreSQL (first start, takes a few seconds)"
+            if postgres.needs_init
+            else "starting the embedded PostgreSQL"
+        )
+        updates["database_url"] = postgres.start()
+    if settings.kafka_bootstrap is None:
+        say("starting the embedded Kafka broker (Tansu)")
+        broker = EmbeddedBroker(home)
+        updates["kafka_bootstrap"] = broker.start()
+    updates["jwt_private_key"] = signing_key(settings.jwt_private_key, home)
+    return settings.model_copy(update=updates), postgres, broker
+
+
+def prepare(settings: Settings, say: Say) -> None:
+    """Apply migrations and create the topics; both are no-ops when already done."""
+    assert settings.database_url and settings.kafka_bootstrap
+    say("applying database migrations")
+    asyncio.run(database.migrate(settings.database_url))
+    say("creating Kafka topics")
+    asyncio.run(kafka.ensure_topics(settings.kafka_bootstrap, settings.kafka_partitions))
+
+
+def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSystem:
+    settings, postgres, broker = resolve_servers(settings, say)
+    system = RunningSystem(settings, f"http://{host}:{port}", None, False, postgres, broker)
+    try:
+        prepare(settings, say)
+        _start_ray(settings, system, say)
+        say("deploying the Serve application")
+        serve.start(http_options={"host": host, "port": port})
+        serve.run(application(settings), name=APP_NAME, route_prefix="/")
+        say("starting the actors")
+        system.actors = start_actors(settings)
+    except BaseException:
+        system.stop(say)
+        raise
+    return system
+
+
+def _start_ray(settings: Settings, system: RunningSystem, say: Say) -> None:
+    if settings.fast_mode:
+        # Read by Serve's controller and proxy, which inherit this process's environment.
+        os.environ.setdefault("RAY_SERVE_THROUGHPUT_OPTIMIZED", "1")
+        os.environ.setdefault("RAY_SERVE_ENABLE_HA_PROXY", "1")
+    if settings.ray_address:
+        say(f"connecting to Ray at {settings.ray_address}")
+        context = ray.init(address=settings.ray_address, namespace=NAMESPACE)
+    else:
+        say("starting a local Ray (takes several seconds)")
+        context = ray.init(
+            namespace=NAMESPACE,
+            num_cpus=settings.num_cpus,
+            include_dashboard=True,
+            dashboard_host="127.0.0.1",
+            dashboard_port=free_port(),
+            configure_logging=False,
+        )
+        system.started_ray = True
+    url = getattr(context, "dashboard_url", None)
+    system.dashboard_url = f"http://{url}" if url and not url.startswith("http") else url

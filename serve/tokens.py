@@ -1,0 +1,48 @@
+"""The token service: the only holder of the signing key; opens, rotates and closes sessions."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from ray import serve
+
+from actors.domain.tokens import AccessTokenIssuer, hash_refresh_token, new_refresh_token
+from adapters import database, sessions
+from adapters.config import Settings
+from serve.schemas import TokenPair
+
+
+@serve.deployment(name="tokens", max_ongoing_requests=64, ray_actor_options={"num_cpus": 0})
+class TokenService:
+    async def __init__(self, settings: Settings) -> None:
+        assert settings.database_url and settings.jwt_private_key
+        self._policy = settings.token_policy
+        self._issuer = AccessTokenIssuer(settings.jwt_private_key, self._policy)
+        await database.connect(settings.database_url)
+
+    async def open_session(self, user_id: UUID) -> TokenPair:
+        now = datetime.now(UTC)
+        refresh = new_refresh_token()
+        session_id = await sessions.open_session(
+            user_id, hash_refresh_token(refresh), now + self._policy.refresh_ttl
+        )
+        return self._pair(user_id, session_id, refresh, now)
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        now = datetime.now(UTC)
+        successor = new_refresh_token()
+        user_id, session_id = await sessions.rotate(
+            hash_refresh_token(refresh_token),
+            hash_refresh_token(successor),
+            now,
+            self._policy.refresh_ttl,
+        )
+        return self._pair(user_id, session_id, successor, now)
+
+    async def close_session(self, user_id: UUID, session_id: UUID, refresh_token: str) -> None:
+        await sessions.close(
+            user_id, session_id, hash_refresh_token(refresh_token), datetime.now(UTC)
+        )
+
+    def _pair(self, user_id: UUID, session_id: UUID, refresh: str, now: datetime) -> TokenPair:
+        access, expires_in = self._issuer.issue(user_id, session_id, now)
+        return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)

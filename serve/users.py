@@ -1,0 +1,61 @@
+"""The user service: sign-up, password checks with throttling, and profiles."""
+
+import asyncio
+from datetime import UTC, datetime
+from uuid import UUID
+
+from ray import serve
+
+from actors.domain.errors import InvalidCredentials, LoginThrottled
+from actors.domain.passwords import hash_password, needs_rehash, verify_password
+from adapters import database, users
+from adapters.config import Settings
+from adapters.models import User
+from serve.schemas import ProfileChanges, SignupRequest, UserView
+
+NOT_NULLABLE = ("name", "timezone", "notifications")
+
+
+def view(user: User) -> UserView:
+    return UserView.model_validate(user, from_attributes=True)
+
+
+@serve.deployment(name="users", max_ongoing_requests=32, ray_actor_options={"num_cpus": 0})
+class UserService:
+    async def __init__(self, settings: Settings) -> None:
+        assert settings.database_url
+        await database.connect(settings.database_url)
+
+    async def signup(self, request: SignupRequest) -> UserView:
+        # Argon2 is CPU work by design: off the event loop, or every request of this replica waits.
+        password_hash = await asyncio.to_thread(hash_password, request.password)
+        user = await users.create(
+            name=request.name,
+            email=str(request.email),
+            phone=request.phone,
+            password_hash=password_hash,
+            now=datetime.now(UTC),
+        )
+        return view(user)
+
+    async def authenticate(self, email: str, password: str) -> UUID:
+        now = datetime.now(UTC)
+        if (retry_after := await users.seconds_locked(email, now)) is not None:
+            raise LoginThrottled(retry_after)
+        user = await users.by_email(email)
+        stored = user.password_hash if user else None
+        if not await asyncio.to_thread(verify_password, stored, password) or user is None:
+            await users.record_failure(email, now)
+            raise InvalidCredentials()
+        await users.clear_failures(email)
+        if needs_rehash(user.password_hash):
+            await users.set_password_hash(user.id, await asyncio.to_thread(hash_password, password))
+        return user.id
+
+    async def profile(self, user_id: UUID) -> UserView:
+        return view(await users.by_id(user_id))
+
+    async def update_profile(self, user_id: UUID, changes: ProfileChanges) -> UserView:
+        given = changes.model_dump(exclude_unset=True)
+        given = {k: v for k, v in given.items() if v is not None or k not in NOT_NULLABLE}
+        return view(await users.update(user_id, given))
