@@ -11,7 +11,7 @@ from actors.domain.tokens import TokenPolicy
 class Settings(BaseSettings):
     """Read once by the CLI; resolved copies travel to the deployments and actors."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
     home: Path = Field(Path(".ledgerflow"), validation_alias="LEDGERFLOW_HOME")
     database_url: str | None = None

@@ -17,6 +17,12 @@ from adapters.keys import signing_key
 from serve.app import APP_NAME, NAMESPACE, application, start_actors
 
 Say = Callable[[str], None]
+HA_PROXY_PORTS = (
+    "RAY_SERVE_FALLBACK_PROXY_HTTP_PORT",
+    "RAY_SERVE_FALLBACK_PROXY_GRPC_PORT",
+    "RAY_SERVE_HAPROXY_METRICS_PORT",
+    "RAY_SERVE_HAPROXY_STATS_PORT",
+)
 
 
 @dataclass
@@ -121,6 +127,9 @@ def _start_ray(settings: Settings, system: RunningSystem, say: Say) -> None:
         # Read by Serve's controller and proxy, which inherit this process's environment.
         os.environ.setdefault("RAY_SERVE_THROUGHPUT_OPTIMIZED", "1")
         os.environ.setdefault("RAY_SERVE_ENABLE_HA_PROXY", "1")
+        # HAProxy mode listens on fixed default ports besides the API's: take free ones.
+        for port_variable in HA_PROXY_PORTS:
+            os.environ.setdefault(port_variable, str(free_port()))
     if settings.ray_address:
         say(f"connecting to Ray at {settings.ray_address}")
         context = ray.init(address=settings.ray_address, namespace=NAMESPACE)

@@ -1,0 +1,108 @@
+"""Session-wide real servers: PostgreSQL, the Tansu broker, and one local Ray running the system."""
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+from uuid import uuid4
+
+import asyncpg
+import httpx
+import pytest
+
+from actors.domain.tokens import generate_signing_key
+from adapters import database
+from adapters.config import Settings
+from adapters.database import credentials
+from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+
+if TYPE_CHECKING:
+    from serve.system import RunningSystem
+
+TEST_PARTITIONS = 4
+
+
+@pytest.fixture(scope="session")
+def test_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ledgerflow-home")
+
+
+@pytest.fixture(scope="session")
+def database_url(test_home: Path) -> Iterator[str]:
+    """A fresh database on DATABASE_URL's server when set (CI), else on an embedded server."""
+    server = os.environ.get("DATABASE_URL")
+    if server is None:
+        embedded = EmbeddedPostgres(test_home, database=f"ledgerflow_test_{uuid4().hex[:8]}")
+        yield embedded.start()
+        embedded.stop()
+        return
+    name = f"ledgerflow_test_{uuid4().hex[:8]}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    base, _, query = server.partition("?")
+    yield f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+    asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(server_url: str, statement: str) -> None:
+    connection = await asyncpg.connect(**credentials(server_url))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(test_home: Path) -> Iterator[str]:
+    if bootstrap := os.environ.get("KAFKA_BOOTSTRAP"):
+        yield bootstrap
+        return
+    broker = EmbeddedBroker(test_home, reuse=False)
+    yield broker.start()
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(test_home: Path, database_url: str, kafka_bootstrap: str) -> Settings:
+    return Settings(
+        home=test_home,
+        database_url=database_url,
+        kafka_bootstrap=kafka_bootstrap,
+        jwt_private_key=generate_signing_key(),
+        kafka_partitions=TEST_PARTITIONS,
+        num_cpus=2,
+    )
+
+
+@pytest.fixture(scope="session")
+def prepared(settings: Settings) -> Settings:
+    """Migrations applied and topics created, as `ledgerflow up` does."""
+    from serve.system import prepare
+
+    prepare(settings, say=lambda _message: None)
+    return settings
+
+
+@pytest.fixture(scope="session")
+async def db(prepared: Settings) -> AsyncIterator[Settings]:
+    """Tortoise connected in the test process, for tests that read or write tables directly."""
+    assert prepared.database_url
+    await database.connect(prepared.database_url)
+    yield prepared
+    await database.disconnect()
+
+
+@pytest.fixture(scope="session")
+def system(prepared: Settings) -> Iterator["RunningSystem"]:
+    """The whole system on one local Ray, once per test session."""
+    from serve import system as running
+
+    started = running.start(prepared, host="127.0.0.1", port=free_port(), say=print)
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+async def api(system: "RunningSystem") -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=system.api_url, timeout=30) as client:
+        yield client

@@ -1,0 +1,45 @@
+"""Reads a topic from the start with a real aiokafka consumer, as an outside observer would."""
+
+import asyncio
+from collections.abc import Callable
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from actors.domain.events import Event
+
+
+async def read_until(
+    bootstrap: str,
+    topic: str,
+    done: Callable[[list[Event]], bool],
+    *,
+    within: float = 30.0,
+) -> list[Event]:
+    """Every event on the topic, read until `done(events)` holds and the consumer has caught up
+    with the end of every partition; fails when that does not happen `within` seconds."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(await _partitions(consumer, topic))]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        events: list[Event] = []
+        async with asyncio.timeout(within):
+            while True:
+                batches = await consumer.getmany(timeout_ms=100)
+                events += [Event.from_json(r.value) for rs in batches.values() for r in rs]
+                if done(events) and await _caught_up(consumer, partitions):
+                    return events
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    while not (partitions := consumer.partitions_for_topic(topic)):
+        await consumer._client.force_metadata_update()
+    return partitions
+
+
+async def _caught_up(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> bool:
+    ends = await consumer.end_offsets(partitions)
+    return all([await consumer.position(tp) >= ends[tp] for tp in partitions])
