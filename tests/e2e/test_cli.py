@@ -1,0 +1,137 @@
+"""`ledgerflow up` on embedded defaults, as a person runs it: start, use, stop, start again."""
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from adapters.embedded import free_port
+
+READY_WITHIN = 240.0
+CONFIGURED = ("DATABASE_URL", "KAFKA_BOOTSTRAP", "RAY_ADDRESS", "LEDGERFLOW_HOME")
+
+
+class Up:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self._ready = asyncio.Event()
+        self._drain = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stdout
+        async for raw in self.process.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            self.lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                self._ready.set()
+
+    async def ready(self) -> None:
+        waiter = asyncio.ensure_future(self._ready.wait())
+        exited = asyncio.ensure_future(self.process.wait())
+        done, _ = await asyncio.wait(
+            {waiter, exited}, timeout=READY_WITHIN, return_when="FIRST_COMPLETED"
+        )
+        exited.cancel()
+        assert waiter in done, "ledgerflow up did not become ready:\n" + "\n".join(self.lines[-40:])
+
+    async def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(self.process.wait(), 90)
+        await self._drain
+        return code
+
+
+def _environment(home: Path) -> dict[str, str]:
+    # Without this session's settings, and without the Serve ports its own Ray took.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in CONFIGURED and not k.startswith("RAY_SERVE_")
+    }
+    return env | {"LEDGERFLOW_HOME": str(home)}
+
+
+@contextlib.asynccontextmanager
+async def _up(home: Path, port: int) -> AsyncIterator[Up]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "serve.cli",
+        "up",
+        "--http-port",
+        str(port),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=_environment(home),
+    )
+    up = Up(process)
+    try:
+        yield up
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+def _processes_using(home: Path) -> list[str]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            if str(home) in " ".join(process.info["cmdline"] or []):
+                found.append(" ".join(process.info["cmdline"]))
+    return found
+
+
+async def _status(home: Path) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "serve.cli",
+        "status",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=_environment(home),
+    )
+    out, _ = await process.communicate()
+    return process.returncode or 0, out.decode()
+
+
+@pytest.mark.e2e
+async def test_up_serves_stops_cleanly_and_keeps_users(tmp_path: Path) -> None:
+    home, port = tmp_path / "home", free_port()
+    email, password = "first-run@example.com", "s3cret-pass"
+    async with _up(home, port) as up:
+        await up.ready()
+        output = "\n".join(up.lines)
+        for part in ("api", "docs", "dashboard", "database", "kafka"):
+            assert f"  {part}" in output
+        assert f"http://127.0.0.1:{port}" in output
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
+            docs = await api.get("/docs")
+            assert docs.status_code == 200
+            created = await api.post(
+                "/api/user/signup", json={"name": "F", "email": email, "password": password}
+            )
+            assert created.status_code == 201
+        code, status = await _status(home)
+        assert code == 0 and "running" in status and "api health ok" in status
+        assert await up.stop() == 0
+    assert _processes_using(home) == []
+    code, status = await _status(home)
+    assert code == 1 and "not running" in status
+
+    async with _up(home, port) as again:
+        await again.ready()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
+            login = await api.post("/api/user/login", json={"email": email, "password": password})
+            assert login.status_code == 200
+        assert await again.stop() == 0
+    assert _processes_using(home) == []
