@@ -17,6 +17,8 @@ class Topic(StrEnum):
     TRANSACTION_CREATED = "transaction_created"
     TRANSACTION_UPDATED = "transaction_updated"
     TRANSACTION_DELETED = "transaction_deleted"
+    BUDGET_CHANGED = "budget_changed"
+    GOAL_CHANGED = "goal_changed"
     BUDGET_WARNING = "budget_warning"
     BUDGET_EXCEEDED = "budget_exceeded"
     GOAL_ACHIEVED = "goal_achieved"

@@ -1,0 +1,308 @@
+"""One user's ledger: budgets with their spending per period, goals with their savings, and the
+alerts that changes to them raise, each once per budget, period and threshold."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from actors.domain.events import Event, Topic
+from actors.domain.money import ZERO, cents, percent_of, reaches
+from actors.domain.periods import Period, months_left, period_end, period_start
+
+EXCEEDED_AT = 100  # thresholds at or above this raise budget_exceeded, below it budget_warning
+DEFAULT_THRESHOLDS = (80, 100)
+
+# Topics whose events change a ledger; each carries the user's ledger `sequence` number.
+LEDGER_TOPICS = (
+    Topic.TRANSACTION_CREATED,
+    Topic.TRANSACTION_UPDATED,
+    Topic.TRANSACTION_DELETED,
+    Topic.BUDGET_CHANGED,
+    Topic.GOAL_CHANGED,
+)
+
+
+class EntryType(StrEnum):
+    EXPENSE = "expense"
+    INCOME = "income"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What one transaction contributes: to its category's spending, and to its goal."""
+
+    amount: Decimal
+    type: EntryType
+    category: str
+    day: date  # the local date of the transaction in the user's time zone
+    goal_id: UUID | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "amount": str(self.amount),
+            "type": self.type.value,
+            "category": self.category,
+            "local_date": self.day.isoformat(),
+            "goal_id": str(self.goal_id) if self.goal_id else None,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> "Entry":
+        goal = payload.get("goal_id")
+        return cls(
+            amount=Decimal(payload["amount"]),
+            type=EntryType(payload["type"]),
+            category=payload["category"],
+            day=date.fromisoformat(payload["local_date"]),
+            goal_id=UUID(goal) if goal else None,
+        )
+
+
+@dataclass(slots=True)
+class Budget:
+    id: UUID
+    category: str
+    period: Period
+    limit: Decimal
+    thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
+    # Thresholds already alerted, per period start: each fires once until spending falls below.
+    fired: dict[date, tuple[int, ...]] = field(default_factory=dict)
+
+    def same_scope(self, other: "Budget") -> bool:
+        return (self.category, self.period) == (other.category, other.period)
+
+
+@dataclass(slots=True)
+class Goal:
+    id: UUID
+    name: str
+    target: Decimal
+    deadline: date | None = None
+    saved: Decimal = ZERO
+    achieved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BudgetPosition:
+    budget: Budget
+    period_start: date
+    period_end: date
+    spent: Decimal
+    remaining: Decimal
+    percent: Decimal
+    status: str
+
+
+@dataclass(frozen=True)
+class GoalPosition:
+    goal: Goal
+    remaining: Decimal
+    percent: Decimal
+    monthly_needed: Decimal | None
+
+
+SpendingKey = tuple[str, Period, date]
+
+
+@dataclass
+class Ledger:
+    user_id: UUID
+    version: int = 0  # the sequence number of the last event applied
+    spent: dict[SpendingKey, Decimal] = field(default_factory=dict)
+    budgets: dict[UUID, Budget] = field(default_factory=dict)
+    goals: dict[UUID, Goal] = field(default_factory=dict)
+    # Events that arrived ahead of a gap in the sequence (the topics are consumed side by side),
+    # held until the missing one arrives so that every ledger sees its events in commit order.
+    pending: dict[int, Event] = field(default_factory=dict)
+
+    def accept(self, event: Event) -> list[Event]:
+        """Apply an event in sequence order; return the alerts raised. Replays are ignored."""
+        sequence = int(event.payload["sequence"])
+        if sequence <= self.version or sequence in self.pending:
+            return []
+        self.pending[sequence] = event
+        raised: list[Event] = []
+        while (ready := self.pending.pop(self.version + 1, None)) is not None:
+            raised += self._apply(ready)
+            self.version += 1
+        return raised
+
+    def _apply(self, event: Event) -> list[Event]:
+        payload = event.payload
+        if event.type is Topic.TRANSACTION_CREATED:
+            return self._move(event, [], [Entry.from_payload(payload)])
+        if event.type is Topic.TRANSACTION_UPDATED:
+            old, new = Entry.from_payload(payload["old"]), Entry.from_payload(payload["new"])
+            return self._move(event, [old], [new])
+        if event.type is Topic.TRANSACTION_DELETED:
+            return self._move(event, [Entry.from_payload(payload["old"])], [])
+        if event.type is Topic.BUDGET_CHANGED:
+            return self._change_budget(event)
+        if event.type is Topic.GOAL_CHANGED:
+            return self._change_goal(event)
+        raise ValueError(f"a ledger does not take {event.type} events")
+
+    # -- transactions
+
+    def _move(self, cause: Event, removed: list[Entry], added: list[Entry]) -> list[Event]:
+        touched: set[SpendingKey] = set()
+        goals: set[UUID] = set()
+        for entry, sign in [(e, -1) for e in removed] + [(e, 1) for e in added]:
+            if entry.type is EntryType.EXPENSE:
+                for period in Period:
+                    key = (entry.category, period, period_start(period, entry.day))
+                    total = self.spent.get(key, ZERO) + sign * entry.amount
+                    if total:
+                        self.spent[key] = total
+                    else:
+                        self.spent.pop(key, None)
+                    touched.add(key)
+            if entry.goal_id in self.goals:
+                goal = self.goals[entry.goal_id]
+                toward = 1 if entry.type is EntryType.INCOME else -1
+                goal.saved += sign * toward * entry.amount
+                goals.add(goal.id)
+        raised: list[Event] = []
+        for budget in self.budgets.values():
+            for category, period, start in touched:
+                if (category, period) == (budget.category, budget.period):
+                    raised += self._check_budget(budget, start, cause, may_fire=True)
+        for goal_id in goals:
+            raised += self._check_goal(self.goals[goal_id], cause)
+        return raised
+
+    # -- budgets
+
+    def _change_budget(self, cause: Event) -> list[Event]:
+        budget_id = UUID(cause.payload["budget_id"])
+        definition = cause.payload.get("budget")
+        previous = self.budgets.pop(budget_id, None)
+        if definition is None:
+            return []
+        budget = Budget(
+            id=budget_id,
+            category=definition["category"],
+            period=Period(definition["period"]),
+            limit=Decimal(definition["limit"]),
+            thresholds=tuple(sorted(definition["alert_thresholds"])),
+        )
+        if previous is not None and previous.same_scope(budget):
+            budget.fired = previous.fired
+        self.budgets[budget_id] = budget
+        # A new limit re-arms or fires in the current period; earlier periods are only re-armed.
+        today = date.fromisoformat(cause.payload["local_date"])
+        current = period_start(budget.period, today)
+        raised: list[Event] = []
+        for start in {*budget.fired, current}:
+            raised += self._check_budget(budget, start, cause, may_fire=start == current)
+        return raised
+
+    def _check_budget(
+        self, budget: Budget, start: date, cause: Event, *, may_fire: bool
+    ) -> list[Event]:
+        spent = self.spent.get((budget.category, budget.period, start), ZERO)
+        reached = tuple(t for t in budget.thresholds if reaches(spent, budget.limit, t))
+        already = budget.fired.get(start, ())
+        if not may_fire:
+            reached = tuple(t for t in reached if t in already)
+        if reached:
+            budget.fired[start] = reached
+        else:
+            budget.fired.pop(start, None)
+        fresh = [t for t in reached if t not in already]
+        if not fresh:
+            return []
+        # One alert for the most severe threshold newly reached: a single expense that jumps
+        # from 50 to 120 percent says "exceeded" once, not "warning" and "exceeded" together.
+        threshold = max(fresh)
+        return [self._budget_alert(budget, start, spent, threshold, cause)]
+
+    def _budget_alert(
+        self, budget: Budget, start: date, spent: Decimal, threshold: int, cause: Event
+    ) -> Event:
+        exceeded = threshold >= EXCEEDED_AT
+        payload: dict[str, Any] = {
+            "budget_id": str(budget.id),
+            "category": budget.category,
+            "period": budget.period.value,
+            "period_start": start.isoformat(),
+            "period_end": period_end(budget.period, start).isoformat(),
+            "limit": str(cents(budget.limit)),
+            "spent": str(cents(spent)),
+            "percent": str(percent_of(spent, budget.limit)),
+            "threshold": threshold,
+        }
+        if exceeded:
+            payload["overage"] = str(cents(max(spent - budget.limit, ZERO)))
+        return Event(
+            type=Topic.BUDGET_EXCEEDED if exceeded else Topic.BUDGET_WARNING,
+            user_id=self.user_id,
+            occurred_at=cause.occurred_at,
+            payload=payload,
+        )
+
+    def budget_position(self, budget: Budget, day: date) -> BudgetPosition:
+        start = period_start(budget.period, day)
+        spent = self.spent.get((budget.category, budget.period, start), ZERO)
+        warnings = [t for t in budget.thresholds if t < EXCEEDED_AT]
+        if reaches(spent, budget.limit, EXCEEDED_AT):
+            status = "exceeded"
+        elif any(reaches(spent, budget.limit, t) for t in warnings):
+            status = "warning"
+        else:
+            status = "ok"
+        return BudgetPosition(
+            budget=budget,
+            period_start=start,
+            period_end=period_end(budget.period, day),
+            spent=cents(spent),
+            remaining=cents(budget.limit - spent),
+            percent=percent_of(spent, budget.limit),
+            status=status,
+        )
+
+    # -- goals
+
+    def _change_goal(self, cause: Event) -> list[Event]:
+        goal_id = UUID(cause.payload["goal_id"])
+        definition = cause.payload.get("goal")
+        if definition is None:
+            self.goals.pop(goal_id, None)
+            return []
+        goal = self.goals.setdefault(goal_id, Goal(goal_id, definition["name"], ZERO))
+        goal.name = definition["name"]
+        goal.target = Decimal(definition["target_amount"])
+        deadline = definition.get("deadline")
+        goal.deadline = date.fromisoformat(deadline) if deadline else None
+        return self._check_goal(goal, cause)
+
+    def _check_goal(self, goal: Goal, cause: Event) -> list[Event]:
+        if goal.saved < goal.target:
+            goal.achieved_at = None  # re-armed: reaching the target again is news again
+            return []
+        if goal.achieved_at is not None:
+            return []
+        goal.achieved_at = cause.occurred_at
+        payload = {
+            "goal_id": str(goal.id),
+            "name": goal.name,
+            "target_amount": str(cents(goal.target)),
+            "saved": str(cents(goal.saved)),
+            "achieved_at": goal.achieved_at.isoformat(),
+        }
+        return [Event(Topic.GOAL_ACHIEVED, self.user_id, cause.occurred_at, payload)]
+
+    def goal_position(self, goal: Goal, today: date) -> GoalPosition:
+        remaining = max(goal.target - goal.saved, ZERO)
+        monthly = None
+        if goal.deadline is not None:
+            monthly = cents(remaining / months_left(today, goal.deadline))
+        return GoalPosition(
+            goal=goal,
+            remaining=cents(remaining),
+            percent=percent_of(goal.saved, goal.target),
+            monthly_needed=monthly,
+        )

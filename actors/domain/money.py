@@ -1,0 +1,34 @@
+"""Money: Decimal amounts with two places, and percentages of a limit."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+LARGEST = Decimal("999999999999.99")
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Two places, rounding half up as people do."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def check_amount(amount: Decimal) -> Decimal:
+    """A positive amount of at most two decimal places; raises ValueError otherwise."""
+    if not amount.is_finite():
+        raise ValueError("must be a finite number")
+    if amount <= 0:
+        raise ValueError("must be greater than zero")
+    if amount != amount.quantize(CENT):
+        raise ValueError("must have at most two decimal places")
+    if amount > LARGEST:
+        raise ValueError(f"must be at most {LARGEST}")
+    return cents(amount)
+
+
+def percent_of(spent: Decimal, limit: Decimal) -> Decimal:
+    return cents(spent * 100 / limit) if limit > 0 else ZERO
+
+
+def reaches(spent: Decimal, limit: Decimal, threshold_percent: int) -> bool:
+    """Exact comparison, no rounding: 79.999 percent has not reached 80."""
+    return spent * 100 >= limit * threshold_percent

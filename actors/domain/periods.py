@@ -1,0 +1,41 @@
+"""Budget periods in the user's time zone: weeks start on Monday, months and years on the 1st."""
+
+import calendar
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Period(StrEnum):
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    YEARLY = "yearly"
+
+
+def local_date(instant: datetime, timezone: str) -> date:
+    """The calendar day on which `instant` falls for someone living in `timezone`."""
+    return instant.astimezone(ZoneInfo(timezone)).date()
+
+
+def period_start(period: Period, day: date) -> date:
+    if period is Period.WEEKLY:
+        return day - timedelta(days=day.weekday())
+    if period is Period.MONTHLY:
+        return day.replace(day=1)
+    return day.replace(month=1, day=1)
+
+
+def period_end(period: Period, day: date) -> date:
+    """The last day of the period holding `day` (inclusive)."""
+    start = period_start(period, day)
+    if period is Period.WEEKLY:
+        return start + timedelta(days=6)
+    if period is Period.MONTHLY:
+        return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    return start.replace(month=12, day=31)
+
+
+def months_left(today: date, deadline: date) -> int:
+    """Whole months still to save in, counting the current one; at least 1."""
+    months = (deadline.year - today.year) * 12 + deadline.month - today.month + 1
+    return max(months, 1)
