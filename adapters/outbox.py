@@ -1,8 +1,10 @@
 """The transactional outbox: events committed with their change, then relayed to Kafka."""
 
 import asyncio
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -35,6 +37,21 @@ async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
     await connection.execute_query(f"NOTIFY {CHANNEL}")
 
 
+async def stage_dead_letter(
+    connection: BaseDBAsyncClient, topic: str, key: bytes | None, value: bytes, reason: str
+) -> None:
+    """Stage a record that could not be processed for `<topic>.dead_letter`, with the reason."""
+    record = {"topic": topic, "reason": reason, "value": value.decode(errors="replace")}
+    await OutboxEvent.create(
+        event_id=uuid4(),
+        topic=f"{topic}.dead_letter",
+        key=(key or b"").decode(errors="replace")[:64],
+        value=json.dumps(record).encode(),
+        using_db=connection,
+    )
+    await connection.execute_query(f"NOTIFY {CHANNEL}")
+
+
 async def publish_pending(producer: AIOKafkaProducer, batch_size: int = 500) -> int:
     """Send the oldest unpublished events in order and mark them published; return how many.
 
@@ -64,3 +81,11 @@ async def publish_pending(producer: AIOKafkaProducer, batch_size: int = 500) -> 
 async def forget_published(now: datetime) -> int:
     """Delete published events past their keeping time."""
     return await OutboxEvent.filter(published_at__lt=now - KEEP_PUBLISHED).delete()
+
+
+async def publish_again() -> int:
+    """Mark every kept event unpublished, for a broker that lost its log; return how many.
+
+    Consumers skip what they have already applied, so sending an event again is harmless.
+    """
+    return await OutboxEvent.exclude(published_at=None).update(published_at=None)

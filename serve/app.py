@@ -3,15 +3,15 @@
 import ray
 from ray.serve import Application
 
+from actors import ledger_shard
 from actors.domain.tokens import public_key_pem
-from actors.outbox_relay import NAME as RELAY_NAME
+from actors.naming import NAMESPACE, OUTBOX_RELAY
 from actors.outbox_relay import OutboxRelay
 from adapters.config import Settings
 from serve.gateway import Gateway
 from serve.tokens import TokenService
 from serve.users import UserService
 
-NAMESPACE = "ledgerflow"
 APP_NAME = "ledgerflow"
 
 
@@ -28,7 +28,8 @@ def start_actors(settings: Settings) -> list[ray.actor.ActorHandle]:
     """Create (or find, after a restart of the driver) the named long-lived actors."""
     without_key = settings.model_copy(update={"jwt_private_key": None})
     relay = OutboxRelay.options(  # type: ignore[attr-defined]
-        name=RELAY_NAME, namespace=NAMESPACE, get_if_exists=True
+        name=OUTBOX_RELAY, namespace=NAMESPACE, get_if_exists=True
     ).remote(without_key)
-    ray.get(relay.ready.remote())
-    return [relay]
+    shards = ledger_shard.start(without_key)
+    ray.get([relay.ready.remote(), *[shard.ready.remote() for shard in shards]])
+    return [relay, *shards]

@@ -5,12 +5,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from actors.domain.errors import (
+    Conflict,
     DomainError,
     EmailTaken,
     Forbidden,
     InvalidCredentials,
     InvalidInput,
     InvalidToken,
+    LedgerBehind,
     LoginThrottled,
     NotFound,
     TokenExpired,
@@ -24,6 +26,8 @@ STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Forbidden: 403,
     InvalidInput: 422,
+    Conflict: 409,
+    LedgerBehind: 503,
 }
 
 
@@ -45,6 +49,8 @@ def domain_error_response(error: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(cause, LoginThrottled):
         headers["Retry-After"] = str(cause.retry_after_seconds)
+    if isinstance(cause, LedgerBehind):
+        headers["Retry-After"] = "1"
     if isinstance(cause, InvalidToken):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         if isinstance(cause, TokenExpired):

@@ -10,8 +10,9 @@ from actors.domain.tokens import AccessTokenVerifier
 from adapters import database
 from adapters.config import Settings
 from adapters.revocations import RevokedSessions
-from serve import errors
+from serve import budgets, errors, goals, transactions
 from serve.auth import Authenticator, CurrentUser
+from serve.ledger_reader import LedgerReader
 from serve.schemas import (
     LoginRequest,
     ProfileChanges,
@@ -27,6 +28,8 @@ api = FastAPI(
     version="0.1.0",
 )
 errors.install(api)
+for routes in (transactions.router, budgets.router, goals.router):
+    api.include_router(routes)
 
 
 @serve.deployment(name="gateway", max_ongoing_requests=256, ray_actor_options={"num_cpus": 0})
@@ -45,6 +48,7 @@ class Gateway:
         await self._revoked.start()
         verifier = AccessTokenVerifier(jwt_public_key, settings.token_policy)
         api.state.authenticator = Authenticator(verifier, self._revoked)
+        api.state.ledger = LedgerReader(settings)
         self._users = users
         self._tokens = tokens
 

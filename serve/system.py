@@ -10,7 +10,7 @@ from typing import Any
 import ray
 from ray import serve
 
-from adapters import database, kafka
+from adapters import database, kafka, ledger_store, outbox
 from adapters.config import Settings
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from adapters.keys import signing_key
@@ -96,20 +96,34 @@ def resolve_servers(
     return settings.model_copy(update=updates), postgres, broker
 
 
-def prepare(settings: Settings, say: Say) -> None:
+def prepare(settings: Settings, say: Say, *, fresh_broker: bool = False) -> None:
     """Apply migrations and create the topics; both are no-ops when already done."""
     assert settings.database_url and settings.kafka_bootstrap
     say("applying database migrations")
     asyncio.run(database.migrate(settings.database_url))
     say("creating Kafka topics")
     asyncio.run(kafka.ensure_topics(settings.kafka_bootstrap, settings.kafka_partitions))
+    if fresh_broker:
+        asyncio.run(_replay_into_fresh_broker(settings.database_url, say))
+
+
+async def _replay_into_fresh_broker(database_url: str, say: Say) -> None:
+    """The embedded broker starts empty: send the kept events again and read from the start.
+    PostgreSQL is the system of record; consumers skip the events they have already applied."""
+    await database.connect(database_url, pool_size=1)
+    try:
+        await ledger_store.forget_offsets()
+        if count := await outbox.publish_again():
+            say(f"the embedded broker starts empty: replaying {count} kept events")
+    finally:
+        await database.disconnect()
 
 
 def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSystem:
     settings, postgres, broker = resolve_servers(settings, say)
     system = RunningSystem(settings, f"http://{host}:{port}", None, False, postgres, broker)
     try:
-        prepare(settings, say)
+        prepare(settings, say, fresh_broker=broker is not None and not broker.reused)
         _start_ray(settings, system, say)
         say("deploying the Serve application")
         serve.start(http_options={"host": host, "port": port})

@@ -41,5 +41,10 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
 
 
 async def _caught_up(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> bool:
-    ends = await consumer.end_offsets(partitions)
-    return all([await consumer.position(tp) >= ends[tp] for tp in partitions])
+    # The high watermark from the fetches themselves: Tansu's answer to end_offsets() is wrong
+    # for batches of more than one record.
+    for tp in partitions:
+        highwater = consumer.highwater(tp)
+        if highwater is None or await consumer.position(tp) < highwater:
+            return False
+    return True

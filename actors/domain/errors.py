@@ -61,3 +61,12 @@ class InvalidInput(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+
+
+class Conflict(DomainError):
+    pass
+
+
+class LedgerBehind(DomainError):
+    def __init__(self) -> None:
+        super().__init__("the ledger has not caught up with your last change yet; retry shortly")

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from actors.domain.events import Event, Topic
+from actors.domain.events import Event, MalformedEvent, Topic
 from actors.domain.money import ZERO, cents, percent_of, reaches
 from actors.domain.periods import Period, months_left, period_end, period_start
 
@@ -306,3 +306,47 @@ class Ledger:
             percent=percent_of(goal.saved, goal.target),
             monthly_needed=monthly,
         )
+
+
+def check(event: Event) -> None:
+    """Raise MalformedEvent unless the ledger can apply `event`: it is validated at the door so
+    that applying never fails halfway and never blocks the sequence behind it."""
+    try:
+        payload = event.payload
+        if event.type not in LEDGER_TOPICS:
+            raise ValueError(f"{event.type} is not a ledger event")
+        if not isinstance(payload["sequence"], int) or payload["sequence"] < 1:
+            raise ValueError("sequence is not a positive integer")
+        if event.type is Topic.TRANSACTION_CREATED:
+            _check_entry(payload)
+        elif event.type is Topic.TRANSACTION_UPDATED:
+            _check_entry(payload["old"])
+            _check_entry(payload["new"])
+        elif event.type is Topic.TRANSACTION_DELETED:
+            _check_entry(payload["old"])
+        elif event.type is Topic.BUDGET_CHANGED:
+            UUID(payload["budget_id"])
+            date.fromisoformat(payload["local_date"])
+            if (budget := payload["budget"]) is not None:
+                Period(budget["period"])
+                if Decimal(budget["limit"]) <= 0:
+                    raise ValueError("limit must be positive")
+                if not all(isinstance(t, int) and t > 0 for t in budget["alert_thresholds"]):
+                    raise ValueError("thresholds must be positive integers")
+                str(budget["category"])
+        else:
+            UUID(payload["goal_id"])
+            if (goal := payload["goal"]) is not None:
+                if Decimal(goal["target_amount"]) <= 0:
+                    raise ValueError("target must be positive")
+                if goal.get("deadline"):
+                    date.fromisoformat(goal["deadline"])
+                str(goal["name"])
+    except (KeyError, ValueError, TypeError, ArithmeticError) as error:
+        raise MalformedEvent(f"{type(error).__name__}: {error}") from error
+
+
+def _check_entry(payload: dict[str, Any]) -> None:
+    entry = Entry.from_payload(payload)
+    if not entry.amount.is_finite() or entry.amount <= 0:
+        raise ValueError("amount must be positive")

@@ -6,8 +6,7 @@ import httpx
 import ray
 
 from actors.domain.events import Topic
-from actors.outbox_relay import NAME
-from serve.app import NAMESPACE
+from actors.naming import NAMESPACE, OUTBOX_RELAY
 from serve.system import RunningSystem
 from tests.e2e.identity import unique_email
 from tests.kafka_reader import read_until
@@ -16,7 +15,7 @@ from tests.kafka_reader import read_until
 async def test_signup_event_survives_a_relay_crash(
     api: httpx.AsyncClient, system: RunningSystem
 ) -> None:
-    relay = ray.get_actor(NAME, namespace=NAMESPACE)
+    relay = ray.get_actor(OUTBOX_RELAY, namespace=NAMESPACE)
     ray.kill(relay, no_restart=False)
     response = await api.post(
         "/api/user/signup", json={"name": "C", "email": unique_email(), "password": "s3cret-pass"}

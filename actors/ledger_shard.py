@@ -1,0 +1,167 @@
+"""A ledger shard: owns a fixed set of partitions and the ledger of every user on them."""
+
+import asyncio
+import contextlib
+import logging
+import os
+from datetime import date
+from uuid import UUID
+
+import ray
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from actors import naming
+from actors.domain import ledger as rules
+from actors.domain import snapshots
+from actors.domain.errors import LedgerBehind, NotFound
+from actors.domain.events import Event, MalformedEvent
+from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
+from adapters import database, kafka, ledger_store
+from adapters.config import Settings
+from adapters.ledger_store import Batch, DeadLetter
+
+log = logging.getLogger(__name__)
+
+CONSUMER = "ledger"
+READ_WAIT_SECONDS = 5.0
+BATCH_RECORDS = 2000
+
+
+def owned_partitions(index: int, shards: int, partitions: int) -> list[int]:
+    return [p for p in range(partitions) if p % shards == index]
+
+
+@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
+class LedgerShard:
+    def __init__(self, settings: Settings, index: int) -> None:
+        self._settings = settings
+        self._index = index
+        self._partitions = owned_partitions(
+            index, settings.ledger_shards, settings.kafka_partitions
+        )
+        self._ledgers: dict[UUID, Ledger] = {}
+        self._applied = asyncio.Condition()
+        self._ready = asyncio.Event()
+        self._events_applied = 0
+        # Ray runs an async actor's constructor on its event loop: the consumer loop starts here,
+        # and starts again, from the stored snapshots and offsets, when Ray restarts the actor.
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    # -- reads
+
+    async def ready(self) -> dict[str, int]:
+        await self._ready.wait()
+        return {"users": len(self._ledgers), "events_applied": self._events_applied}
+
+    async def budgets(self, user_id: UUID, version: int, day: date) -> list[BudgetPosition]:
+        ledger = await self._caught_up(user_id, version)
+        return [ledger.budget_position(b, day) for b in ledger.budgets.values()]
+
+    async def budget(
+        self, user_id: UUID, version: int, budget_id: UUID, day: date
+    ) -> BudgetPosition:
+        ledger = await self._caught_up(user_id, version)
+        if budget_id not in ledger.budgets:
+            raise NotFound("budget")
+        return ledger.budget_position(ledger.budgets[budget_id], day)
+
+    async def goals(self, user_id: UUID, version: int, today: date) -> list[GoalPosition]:
+        ledger = await self._caught_up(user_id, version)
+        return [ledger.goal_position(g, today) for g in ledger.goals.values()]
+
+    async def goal(self, user_id: UUID, version: int, goal_id: UUID, today: date) -> GoalPosition:
+        ledger = await self._caught_up(user_id, version)
+        if goal_id not in ledger.goals:
+            raise NotFound("goal")
+        return ledger.goal_position(ledger.goals[goal_id], today)
+
+    async def _caught_up(self, user_id: UUID, version: int) -> Ledger:
+        """The user's ledger once it has applied `version`; waits a bounded time for it."""
+        await self._ready.wait()
+        if self._version(user_id) < version:
+            try:
+                async with self._applied:
+                    await asyncio.wait_for(
+                        self._applied.wait_for(lambda: self._version(user_id) >= version),
+                        READ_WAIT_SECONDS,
+                    )
+            except TimeoutError as error:
+                raise LedgerBehind() from error
+        return self._ledgers.get(user_id) or Ledger(user_id)
+
+    def _version(self, user_id: UUID) -> int:
+        ledger = self._ledgers.get(user_id)
+        return ledger.version if ledger else 0
+
+    # -- the consumer loop
+
+    async def _run(self) -> None:
+        settings = self._settings
+        assert settings.database_url and settings.kafka_bootstrap
+        await database.connect(settings.database_url, pool_size=2)
+        for user_id, state in await ledger_store.load_snapshots(self._partitions):
+            self._ledgers[user_id] = snapshots.load(user_id, state)
+        consumer = kafka.consumer(settings.kafka_bootstrap)
+        await consumer.start()
+        try:
+            await self._seek_to_stored_offsets(consumer)
+            self._ready.set()
+            log.info("%s ready: %d users", naming.ledger_shard(self._index), len(self._ledgers))
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=BATCH_RECORDS)
+                if batches:
+                    await self._apply(batches)
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+    async def _seek_to_stored_offsets(self, consumer: AIOKafkaConsumer) -> None:
+        stored = await ledger_store.load_offsets(CONSUMER)
+        owned = [TopicPartition(t.value, p) for t in rules.LEDGER_TOPICS for p in self._partitions]
+        consumer.assign(owned)
+        for tp in owned:
+            offset = stored.get((tp.topic, tp.partition))
+            if offset is None:
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, offset)
+
+    async def _apply(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        batch = Batch()
+        for tp, records in batches.items():
+            for record in records:
+                self._apply_record(tp, record, batch)
+            batch.offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+        try:
+            await ledger_store.save(CONSUMER, batch)
+        except Exception:
+            # Memory is now ahead of the database: start again from what was committed.
+            log.exception("%s could not save a batch; restarting", naming.ledger_shard(self._index))
+            os._exit(1)
+        self._events_applied += sum(len(records) for records in batches.values())
+        async with self._applied:
+            self._applied.notify_all()
+
+    def _apply_record(self, tp: TopicPartition, record: ConsumerRecord, batch: Batch) -> None:
+        try:
+            event = Event.from_json(record.value)
+            if event.type.value != tp.topic:
+                raise MalformedEvent(f"a {event.type} event on topic {tp.topic}")
+            rules.check(event)
+        except MalformedEvent as error:
+            batch.dead_letters.append(DeadLetter(tp.topic, record.key, record.value, str(error)))
+            return
+        ledger = self._ledgers.get(event.user_id)
+        if ledger is None:
+            ledger = self._ledgers[event.user_id] = Ledger(event.user_id)
+        batch.events += ledger.accept(event)
+        batch.snapshots[event.user_id] = (tp.partition, b"")
+
+
+def start(settings: Settings) -> list[ray.actor.ActorHandle]:
+    return [
+        LedgerShard.options(  # type: ignore[attr-defined]
+            name=naming.ledger_shard(index), namespace=naming.NAMESPACE, get_if_exists=True
+        ).remote(settings, index)
+        for index in range(settings.ledger_shards)
+    ]

@@ -1,0 +1,8 @@
+"""Names under which the application's actors are found in Ray: the registry of the system."""
+
+NAMESPACE = "ledgerflow"
+OUTBOX_RELAY = "outbox-relay"
+
+
+def ledger_shard(index: int) -> str:
+    return f"ledger-shard-{index}"

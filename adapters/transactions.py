@@ -1,0 +1,167 @@
+"""Transactions in PostgreSQL, each write staged with its ledger event in one transaction."""
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from actors.domain.errors import InvalidInput, NotFound
+from actors.domain.events import Topic
+from actors.domain.ledger import Entry, EntryType
+from actors.domain.periods import local_date
+from adapters import ledger_changes
+from adapters.models import Goal, Transaction
+
+
+@dataclass(frozen=True)
+class NewTransaction:
+    amount: Decimal
+    type: EntryType
+    category: str
+    description: str | None
+    occurred_at: datetime | None
+    goal_id: UUID | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: date | None = None
+    until: date | None = None
+    category: str | None = None
+    type: EntryType | None = None
+
+
+def entry(row: Transaction) -> Entry:
+    return Entry(
+        amount=row.amount,
+        type=EntryType(row.type),
+        category=row.category,
+        day=row.local_date,
+        goal_id=row.goal_id,  # type: ignore[attr-defined]
+    )
+
+
+def _payload(row: Transaction) -> dict[str, Any]:
+    return entry(row).to_payload() | {
+        "transaction_id": str(row.id),
+        "description": row.description,
+        "occurred_at": row.occurred_at.isoformat(),
+    }
+
+
+async def _check_goal(connection: BaseDBAsyncClient, user_id: UUID, goal_id: UUID | None) -> None:
+    if (
+        goal_id is not None
+        and not await Goal.filter(id=goal_id, user_id=user_id).using_db(connection).exists()
+    ):
+        raise NotFound("goal")
+
+
+async def create(user_id: UUID, new: NewTransaction) -> Transaction:
+    now = datetime.now(UTC)
+    occurred_at = new.occurred_at or now
+    async with in_transaction() as connection:
+        await _check_goal(connection, user_id, new.goal_id)
+        change = await ledger_changes.begin(connection, user_id)
+        row = await Transaction.create(
+            user_id=user_id,
+            amount=new.amount,
+            type=new.type.value,
+            category=new.category,
+            description=new.description,
+            occurred_at=occurred_at,
+            local_date=local_date(occurred_at, change.timezone),
+            goal_id=new.goal_id,
+            using_db=connection,
+        )
+        await change.emit(connection, Topic.TRANSACTION_CREATED, _payload(row), now)
+    return row
+
+
+async def get(user_id: UUID, transaction_id: UUID) -> Transaction:
+    row = await Transaction.get_or_none(id=transaction_id, user_id=user_id)
+    if row is None:
+        raise NotFound("transaction")
+    return row
+
+
+async def update(user_id: UUID, transaction_id: UUID, changes: dict[str, Any]) -> Transaction:
+    now = datetime.now(UTC)
+    async with in_transaction() as connection:
+        change = await ledger_changes.begin(connection, user_id)
+        row = (
+            await Transaction.select_for_update()
+            .using_db(connection)
+            .get_or_none(id=transaction_id, user_id=user_id)
+        )
+        if row is None:
+            raise NotFound("transaction")
+        if "goal_id" in changes:
+            await _check_goal(connection, user_id, changes["goal_id"])
+        old = _payload(row)
+        row.update_from_dict(changes)
+        if "occurred_at" in changes:
+            row.local_date = local_date(row.occurred_at, change.timezone)
+        await row.save(using_db=connection)
+        payload = {"transaction_id": str(row.id), "old": old, "new": _payload(row)}
+        await change.emit(connection, Topic.TRANSACTION_UPDATED, payload, now)
+    return row
+
+
+async def delete(user_id: UUID, transaction_id: UUID) -> None:
+    now = datetime.now(UTC)
+    async with in_transaction() as connection:
+        change = await ledger_changes.begin(connection, user_id)
+        row = (
+            await Transaction.select_for_update()
+            .using_db(connection)
+            .get_or_none(id=transaction_id, user_id=user_id)
+        )
+        if row is None:
+            raise NotFound("transaction")
+        payload = {"transaction_id": str(row.id), "old": _payload(row)}
+        await row.delete(using_db=connection)
+        await change.emit(connection, Topic.TRANSACTION_DELETED, payload, now)
+
+
+async def page(
+    user_id: UUID, filters: Filters, limit: int, cursor: str | None
+) -> tuple[list[Transaction], str | None]:
+    """Newest first; the cursor is the position after the last row of the previous page."""
+    query = Transaction.filter(user_id=user_id)
+    if filters.since:
+        query = query.filter(local_date__gte=filters.since)
+    if filters.until:
+        query = query.filter(local_date__lte=filters.until)
+    if filters.category:
+        query = query.filter(category=filters.category)
+    if filters.type:
+        query = query.filter(type=filters.type.value)
+    if cursor:
+        at, last_id = _read_cursor(cursor)
+        query = query.filter(Q(occurred_at__lt=at) | Q(occurred_at=at, id__lt=last_id))
+    rows = await query.order_by("-occurred_at", "-id").limit(limit + 1)
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, _write_cursor(rows[-1])
+
+
+def _write_cursor(row: Transaction) -> str:
+    raw = f"{row.occurred_at.isoformat()}|{row.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, last_id = raw.split("|")
+        return datetime.fromisoformat(at), UUID(last_id)
+    except ValueError as error:
+        raise InvalidInput("cursor", "is not a cursor this API returned") from error

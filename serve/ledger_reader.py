@@ -1,0 +1,43 @@
+"""Reads of live budget and goal positions from the shard that owns the user."""
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import ray
+from fastapi import Depends, Request
+from tortoise import connections
+
+from actors import naming
+from actors.domain.periods import local_date
+from adapters import kafka, ledger_changes
+from adapters.config import Settings
+
+
+class LedgerReader:
+    def __init__(self, settings: Settings) -> None:
+        self._partitions = settings.kafka_partitions
+        self._shards = settings.ledger_shards
+        self._handles: dict[int, Any] = {}
+
+    def shard(self, user_id: UUID) -> Any:
+        """The actor owning the user: the same partition the producer's partitioner picks."""
+        index = kafka.partition_of(user_id, self._partitions) % self._shards
+        if index not in self._handles:
+            self._handles[index] = ray.get_actor(
+                naming.ledger_shard(index), namespace=naming.NAMESPACE
+            )
+        return self._handles[index]
+
+    async def position(self, user_id: UUID) -> tuple[int, date]:
+        """Read-your-writes: the user's last change, which the shard must have applied before
+        it answers, and today's date in the user's time zone."""
+        version, timezone = await ledger_changes.position(connections.get("default"), user_id)
+        return version, local_date(datetime.now(UTC), timezone)
+
+
+def _reader(request: Request) -> LedgerReader:
+    return request.app.state.ledger  # type: ignore[no-any-return]
+
+
+LedgerReads = Annotated[LedgerReader, Depends(_reader)]

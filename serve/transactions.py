@@ -1,0 +1,133 @@
+"""Transaction routes, served by the gateway itself: the write path takes one hop."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+
+from actors.domain.errors import Forbidden
+from actors.domain.ledger import EntryType
+from actors.domain.money import check_amount
+from adapters import transactions
+from adapters.models import Transaction
+from serve.auth import CurrentUser
+from serve.decimal_json import DecimalJSONRoute
+
+# Accepted as a JSON number or a decimal string; answered as a string with two places.
+Amount = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(check_amount)]
+Money = Annotated[Decimal, PlainSerializer(lambda value: f"{value:.2f}", return_type=str)]
+Category = Annotated[
+    str, Field(min_length=1, max_length=64), AfterValidator(lambda value: value.strip().lower())
+]
+Description = Annotated[str, Field(max_length=500)]
+
+router = APIRouter(prefix="/api/transaction", tags=["transaction"], route_class=DecimalJSONRoute)
+
+
+class TransactionIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    amount: Amount
+    type: Literal["expense", "income"]
+    category: Category
+    description: Description | None = None
+    occurred_at: AwareDatetime | None = None
+    goal_id: UUID | None = None
+    user_id: UUID | None = Field(None, alias="userId", description="if given, the token's user")
+
+
+class TransactionChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Amount | None = None
+    type: Literal["expense", "income"] | None = None
+    category: Category | None = None
+    description: Description | None = None
+    occurred_at: AwareDatetime | None = None
+    goal_id: UUID | None = None
+
+
+class TransactionOut(BaseModel):
+    id: UUID
+    amount: Money
+    type: str
+    category: str
+    description: str | None
+    occurred_at: datetime
+    goal_id: UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TransactionPage(BaseModel):
+    items: list[TransactionOut]
+    next_cursor: str | None
+
+
+def out(row: Transaction) -> TransactionOut:
+    return TransactionOut.model_validate(row, from_attributes=True)
+
+
+def own(user: CurrentUser, claimed: UUID | None) -> UUID:
+    """The user always comes from the token; a body that names someone else is refused."""
+    if claimed is not None and claimed != user.user_id:
+        raise Forbidden("userId is not the user of the access token")
+    return user.user_id
+
+
+@router.post("", status_code=201)
+async def create(user: CurrentUser, body: TransactionIn) -> TransactionOut:
+    new = transactions.NewTransaction(
+        amount=body.amount,
+        type=EntryType(body.type),
+        category=body.category,
+        description=body.description,
+        occurred_at=body.occurred_at,
+        goal_id=body.goal_id,
+    )
+    return out(await transactions.create(own(user, body.user_id), new))
+
+
+@router.get("")
+async def listing(
+    user: CurrentUser,
+    since: Annotated[date | None, Query(alias="from")] = None,
+    until: Annotated[date | None, Query(alias="to")] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    type: Literal["expense", "income"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> TransactionPage:
+    """Newest first; `from` and `to` are days (inclusive) in your time zone."""
+    filters = transactions.Filters(
+        since=since,
+        until=until,
+        category=category.strip().lower() if category else None,
+        type=EntryType(type) if type else None,
+    )
+    rows, next_cursor = await transactions.page(user.user_id, filters, limit, cursor)
+    return TransactionPage(items=[out(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.get("/{transaction_id}")
+async def read(user: CurrentUser, transaction_id: UUID) -> TransactionOut:
+    return out(await transactions.get(user.user_id, transaction_id))
+
+
+@router.patch("/{transaction_id}")
+async def update(
+    user: CurrentUser, transaction_id: UUID, changes: TransactionChanges
+) -> TransactionOut:
+    given = changes.model_dump(exclude_unset=True)
+    # Only description and goal_id may be cleared; the others keep their value when null.
+    given = {k: v for k, v in given.items() if v is not None or k in ("description", "goal_id")}
+    return out(await transactions.update(user.user_id, transaction_id, given))
+
+
+@router.delete("/{transaction_id}", status_code=204)
+async def delete(user: CurrentUser, transaction_id: UUID) -> Response:
+    await transactions.delete(user.user_id, transaction_id)
+    return Response(status_code=204)

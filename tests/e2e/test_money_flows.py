@@ -1,0 +1,100 @@
+"""Transactions, budgets and goals over HTTP, with the alerts read from Kafka."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import httpx
+
+from actors.domain.events import Event, Topic
+from serve.system import RunningSystem
+from tests.e2e.identity import Account, signup_and_login
+from tests.kafka_reader import read_until
+
+
+async def _spend(api: httpx.AsyncClient, account: Account, amount: str, **extra: object) -> dict:
+    body = {"amount": amount, "type": "expense", "category": "groceries"} | extra
+    response = await api.post("/api/transaction", headers=account.auth, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def _alerts(system: RunningSystem, topic: Topic, user_id: UUID, count: int) -> list[Event]:
+    assert system.settings.kafka_bootstrap
+
+    def mine(events: list[Event]) -> list[Event]:
+        return [e for e in events if e.user_id == user_id]
+
+    return mine(
+        await read_until(system.settings.kafka_bootstrap, topic, lambda es: len(mine(es)) >= count)
+    )
+
+
+async def test_the_original_systems_body_works_as_is(api: httpx.AsyncClient) -> None:
+    account = await signup_and_login(api)
+    response = await api.post(
+        "/api/transaction",
+        headers=account.auth,
+        json={"amount": 500, "type": "expense", "category": "groceries", "userId": str(account.id)},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["amount"], body["type"], body["category"]) == ("500.00", "expense", "groceries")
+    listed = (await api.get("/api/transaction", headers=account.auth)).json()
+    assert [t["id"] for t in listed["items"]] == [body["id"]]
+
+
+async def test_budget_crossing_80_then_100_alerts_once_each(
+    api: httpx.AsyncClient, system: RunningSystem
+) -> None:
+    account = await signup_and_login(api)
+    created = await api.post(
+        "/api/budget",
+        headers=account.auth,
+        json={"category": "groceries", "limit": "500.00", "period": "monthly"},
+    )
+    assert created.status_code == 201, created.text
+    for amount in ["300.00", "110.00", "50.00", "60.00", "25.50"]:  # 60%, 82%, 92%, 104%, 109%
+        await _spend(api, account, amount)
+
+    budgets = (await api.get("/api/budget", headers=account.auth)).json()
+    [budget] = budgets
+    assert (budget["spent"], budget["remaining"], budget["status"]) == (
+        "545.50",
+        "-45.50",
+        "exceeded",
+    )
+    assert budget["percent"] == "109.10"
+    [warning] = await _alerts(system, Topic.BUDGET_WARNING, account.id, 1)
+    [exceeded] = await _alerts(system, Topic.BUDGET_EXCEEDED, account.id, 1)
+    assert (warning.payload["threshold"], warning.payload["spent"]) == (80, "410.00")
+    assert exceeded.payload["spent"] == "520.00" and exceeded.payload["overage"] == "20.00"
+    assert exceeded.payload["limit"] == "500.00" and exceeded.payload["category"] == "groceries"
+
+
+async def test_a_goal_reaching_its_target_is_achieved_once(
+    api: httpx.AsyncClient, system: RunningSystem
+) -> None:
+    account = await signup_and_login(api)
+    deadline = (datetime.now(UTC) + timedelta(days=200)).date().isoformat()
+    goal = await api.post(
+        "/api/goal",
+        headers=account.auth,
+        json={"name": "Bike", "target_amount": "1000", "deadline": deadline},
+    )
+    assert goal.status_code == 201, goal.text
+    goal_id = goal.json()["id"]
+    assert goal.json()["saved"] == "0.00" and goal.json()["monthly_needed"] is not None
+    for amount in ["600", "500", "50"]:
+        response = await api.post(
+            f"/api/goal/{goal_id}/contribution", headers=account.auth, json={"amount": amount}
+        )
+        assert response.status_code == 201, response.text
+    progress = (await api.get(f"/api/goal/{goal_id}", headers=account.auth)).json()
+    assert (progress["saved"], progress["remaining"], progress["percent"]) == (
+        "1150.00",
+        "0.00",
+        "115.00",
+    )
+    assert progress["achieved_at"] is not None
+    [achieved] = await _alerts(system, Topic.GOAL_ACHIEVED, account.id, 1)
+    assert achieved.payload["goal_id"] == goal_id and achieved.payload["saved"] == "1100.00"
