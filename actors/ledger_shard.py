@@ -51,7 +51,11 @@ class LedgerShard:
 
     async def ready(self) -> dict[str, int]:
         await self._ready.wait()
-        return {"users": len(self._ledgers), "events_applied": self._events_applied}
+        return {
+            "pid": os.getpid(),
+            "users": len(self._ledgers),
+            "events_applied": self._events_applied,
+        }
 
     async def budgets(self, user_id: UUID, version: int, day: date) -> list[BudgetPosition]:
         ledger = await self._caught_up(user_id, version)
@@ -128,10 +132,16 @@ class LedgerShard:
 
     async def _apply(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         batch = Batch()
+        changed: dict[UUID, int] = {}  # user: partition
         for tp, records in batches.items():
             for record in records:
-                self._apply_record(tp, record, batch)
+                if (user_id := self._apply_record(tp, record, batch)) is not None:
+                    changed[user_id] = tp.partition
             batch.offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+        batch.snapshots = {
+            user_id: (partition, snapshots.dump(self._ledgers[user_id]))
+            for user_id, partition in changed.items()
+        }
         try:
             await ledger_store.save(CONSUMER, batch)
         except Exception:
@@ -142,7 +152,10 @@ class LedgerShard:
         async with self._applied:
             self._applied.notify_all()
 
-    def _apply_record(self, tp: TopicPartition, record: ConsumerRecord, batch: Batch) -> None:
+    def _apply_record(
+        self, tp: TopicPartition, record: ConsumerRecord, batch: Batch
+    ) -> UUID | None:
+        """Apply one record; return the user whose ledger it changed, if any."""
         try:
             event = Event.from_json(record.value)
             if event.type.value != tp.topic:
@@ -150,12 +163,12 @@ class LedgerShard:
             rules.check(event)
         except MalformedEvent as error:
             batch.dead_letters.append(DeadLetter(tp.topic, record.key, record.value, str(error)))
-            return
+            return None
         ledger = self._ledgers.get(event.user_id)
         if ledger is None:
             ledger = self._ledgers[event.user_id] = Ledger(event.user_id)
         batch.events += ledger.accept(event)
-        batch.snapshots[event.user_id] = (tp.partition, b"")
+        return event.user_id
 
 
 def start(settings: Settings) -> list[ray.actor.ActorHandle]:

@@ -150,6 +150,7 @@ def _start_ray(settings: Settings, system: RunningSystem, say: Say) -> None:
     else:
         say("starting a local Ray (takes several seconds)")
         context = ray.init(
+            address="local",  # never attach to some other Ray that happens to run here
             namespace=NAMESPACE,
             num_cpus=settings.num_cpus,
             include_dashboard=True,

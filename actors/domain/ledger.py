@@ -120,6 +120,8 @@ class Ledger:
 
     def accept(self, event: Event) -> list[Event]:
         """Apply an event in sequence order; return the alerts raised. Replays are ignored."""
+        if event.type not in LEDGER_TOPICS:
+            raise ValueError(f"a ledger does not take {event.type} events")
         sequence = int(event.payload["sequence"])
         if sequence <= self.version or sequence in self.pending:
             return []
@@ -148,7 +150,7 @@ class Ledger:
     # -- transactions
 
     def _move(self, cause: Event, removed: list[Entry], added: list[Entry]) -> list[Event]:
-        touched: set[SpendingKey] = set()
+        change: dict[SpendingKey, Decimal] = {}
         goals: set[UUID] = set()
         for entry, sign in [(e, -1) for e in removed] + [(e, 1) for e in added]:
             if entry.type is EntryType.EXPENSE:
@@ -159,7 +161,7 @@ class Ledger:
                         self.spent[key] = total
                     else:
                         self.spent.pop(key, None)
-                    touched.add(key)
+                    change[key] = change.get(key, ZERO) + sign * entry.amount
             if entry.goal_id in self.goals:
                 goal = self.goals[entry.goal_id]
                 toward = 1 if entry.type is EntryType.INCOME else -1
@@ -167,9 +169,10 @@ class Ledger:
                 goals.add(goal.id)
         raised: list[Event] = []
         for budget in self.budgets.values():
-            for category, period, start in touched:
+            for (category, period, start), delta in change.items():
                 if (category, period) == (budget.category, budget.period):
-                    raised += self._check_budget(budget, start, cause, may_fire=True)
+                    # Only more spending alerts; less spending only re-arms.
+                    raised += self._check_budget(budget, start, cause, may_fire=delta > 0)
         for goal_id in goals:
             raised += self._check_goal(self.goals[goal_id], cause)
         return raised
@@ -190,7 +193,11 @@ class Ledger:
             thresholds=tuple(sorted(definition["alert_thresholds"])),
         )
         if previous is not None and previous.same_scope(budget):
-            budget.fired = previous.fired
+            # A threshold added below one already alerted is old news, not a new alert.
+            budget.fired = {
+                start: tuple(t for t in budget.thresholds if t <= max(fired))
+                for start, fired in previous.fired.items()
+            }
         self.budgets[budget_id] = budget
         # A new limit re-arms or fires in the current period; earlier periods are only re-armed.
         today = date.fromisoformat(cause.payload["local_date"])

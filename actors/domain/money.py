@@ -18,10 +18,10 @@ def check_amount(amount: Decimal) -> Decimal:
         raise ValueError("must be a finite number")
     if amount <= 0:
         raise ValueError("must be greater than zero")
+    if amount > LARGEST:  # before quantize, which overflows on huge values
+        raise ValueError(f"must be at most {LARGEST}")
     if amount != amount.quantize(CENT):
         raise ValueError("must have at most two decimal places")
-    if amount > LARGEST:
-        raise ValueError(f"must be at most {LARGEST}")
     return cents(amount)
 
 

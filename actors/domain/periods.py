@@ -14,6 +14,8 @@ class Period(StrEnum):
 
 def local_date(instant: datetime, timezone: str) -> date:
     """The calendar day on which `instant` falls for someone living in `timezone`."""
+    if instant.tzinfo is None:
+        raise ValueError("an instant without a time zone has no calendar day")
     return instant.astimezone(ZoneInfo(timezone)).date()
 
 

@@ -1,0 +1,147 @@
+"""Builds one user's ledger events the way the services do: numbered 1, 2, 3... per user, with
+the payloads described in actors/domain/ledger.py."""
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from actors.domain.events import Event, Topic
+from actors.domain.ledger import Entry, EntryType, Ledger
+
+TODAY = date(2024, 6, 12)  # a Wednesday; its week runs 10-16 June 2024
+NOW = datetime(2024, 6, 12, 9, 30, tzinfo=UTC)
+
+
+class Stream:
+    """One user's ledger events, numbered in commit order, remembering each transaction."""
+
+    def __init__(self, user_id: UUID | None = None) -> None:
+        self.user_id = user_id or uuid4()
+        self.sequence = 0
+        self.entries: dict[str, Entry] = {}
+
+    def ledger(self) -> Ledger:
+        return Ledger(user_id=self.user_id)
+
+    def _next(self, topic: Topic, payload: dict[str, Any], at: datetime = NOW) -> Event:
+        self.sequence += 1
+        return Event(topic, self.user_id, at, {"sequence": self.sequence, **payload})
+
+    # -- transactions
+
+    def create(self, entry: Entry, at: datetime = NOW) -> Event:
+        transaction_id = str(uuid4())
+        self.entries[transaction_id] = entry
+        payload = {
+            **entry.to_payload(),
+            "transaction_id": transaction_id,
+            "description": f"{entry.type.value} in {entry.category}",
+            "occurred_at": at.isoformat(),
+        }
+        return self._next(Topic.TRANSACTION_CREATED, payload, at)
+
+    def expense(
+        self,
+        amount: str,
+        category: str = "food",
+        day: date = TODAY,
+        goal_id: UUID | None = None,
+        at: datetime = NOW,
+    ) -> Event:
+        return self.create(Entry(Decimal(amount), EntryType.EXPENSE, category, day, goal_id), at)
+
+    def income(
+        self,
+        amount: str,
+        category: str = "savings",
+        day: date = TODAY,
+        goal_id: UUID | None = None,
+        at: datetime = NOW,
+    ) -> Event:
+        return self.create(Entry(Decimal(amount), EntryType.INCOME, category, day, goal_id), at)
+
+    def update(self, created: Event, at: datetime = NOW, **changes: Any) -> Event:
+        """Change the transaction `created` made: amount="12.00", category=..., day=..."""
+        transaction_id = created.payload["transaction_id"]
+        old = self.entries[transaction_id]
+        if "amount" in changes:
+            changes["amount"] = Decimal(changes["amount"])
+        new = replace(old, **changes)
+        self.entries[transaction_id] = new
+        payload = {
+            "transaction_id": transaction_id,
+            "old": old.to_payload(),
+            "new": new.to_payload(),
+        }
+        return self._next(Topic.TRANSACTION_UPDATED, payload, at)
+
+    def delete(self, created: Event, at: datetime = NOW) -> Event:
+        transaction_id = created.payload["transaction_id"]
+        old = self.entries.pop(transaction_id)
+        payload = {"transaction_id": transaction_id, "old": old.to_payload()}
+        return self._next(Topic.TRANSACTION_DELETED, payload, at)
+
+    # -- budgets and goals
+
+    def budget(
+        self,
+        budget_id: UUID,
+        limit: str,
+        category: str = "food",
+        period: str = "monthly",
+        thresholds: Iterable[int] = (80, 100),
+        today: date = TODAY,
+    ) -> Event:
+        definition = {
+            "category": category,
+            "period": period,
+            "limit": limit,
+            "alert_thresholds": list(thresholds),
+        }
+        return self._next(
+            Topic.BUDGET_CHANGED,
+            {"budget_id": str(budget_id), "local_date": today.isoformat(), "budget": definition},
+        )
+
+    def delete_budget(self, budget_id: UUID, today: date = TODAY) -> Event:
+        return self._next(
+            Topic.BUDGET_CHANGED,
+            {"budget_id": str(budget_id), "local_date": today.isoformat(), "budget": None},
+        )
+
+    def goal(
+        self, goal_id: UUID, target: str, name: str = "Bike", deadline: date | None = None
+    ) -> Event:
+        definition = {
+            "name": name,
+            "target_amount": target,
+            "deadline": deadline.isoformat() if deadline else None,
+        }
+        return self._next(Topic.GOAL_CHANGED, {"goal_id": str(goal_id), "goal": definition})
+
+    def delete_goal(self, goal_id: UUID) -> Event:
+        return self._next(Topic.GOAL_CHANGED, {"goal_id": str(goal_id), "goal": None})
+
+
+def feed(ledger: Ledger, *events: Event) -> list[Event]:
+    """Accept events one by one; all the alerts raised."""
+    raised: list[Event] = []
+    for event in events:
+        raised += ledger.accept(event)
+    return raised
+
+
+def alerts(raised: list[Event]) -> list[tuple[str, int, str]]:
+    """What a user is told: (kind, threshold, period start), sorted."""
+    return sorted(
+        (a.type.value, a.payload["threshold"], a.payload["period_start"])
+        for a in raised
+        if a.type in (Topic.BUDGET_WARNING, Topic.BUDGET_EXCEEDED)
+    )
+
+
+def achieved(raised: list[Event]) -> list[str]:
+    return [a.payload["goal_id"] for a in raised if a.type is Topic.GOAL_ACHIEVED]
