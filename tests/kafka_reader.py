@@ -2,34 +2,50 @@
 
 import asyncio
 from collections.abc import Callable
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from actors.domain.events import Event
 
+T = TypeVar("T")
+
 
 async def read_until(
-    bootstrap: str,
-    topic: str,
-    done: Callable[[list[Event]], bool],
-    *,
-    within: float = 30.0,
+    bootstrap: str, topic: str, done: Callable[[list[Event]], bool], *, within: float = 30.0
 ) -> list[Event]:
     """Every event on the topic, read until `done(events)` holds and the consumer has caught up
     with the end of every partition; fails when that does not happen `within` seconds."""
+    return await _read(bootstrap, topic, Event.from_json, done, within)
+
+
+async def read_records_until(
+    bootstrap: str, topic: str, done: Callable[[list[bytes]], bool], *, within: float = 30.0
+) -> list[bytes]:
+    """The same for raw record values, for topics that do not hold events (dead letters)."""
+    return await _read(bootstrap, topic, bytes, done, within)
+
+
+async def _read(
+    bootstrap: str,
+    topic: str,
+    decode: Callable[[bytes], T],
+    done: Callable[[list[T]], bool],
+    within: float,
+) -> list[T]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(await _partitions(consumer, topic))]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        events: list[Event] = []
+        found: list[T] = []
         async with asyncio.timeout(within):
             while True:
                 batches = await consumer.getmany(timeout_ms=100)
-                events += [Event.from_json(r.value) for rs in batches.values() for r in rs]
-                if done(events) and await _caught_up(consumer, partitions):
-                    return events
+                found += [decode(r.value) for rs in batches.values() for r in rs]
+                if done(found) and await _caught_up(consumer, partitions):
+                    return found
     finally:
         await consumer.stop()
 

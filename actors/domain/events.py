@@ -79,7 +79,7 @@ class Event:
                 payload=body["payload"],
             )
         except (ValueError, KeyError, TypeError) as error:
-            raise MalformedEvent(str(error)) from error
+            raise MalformedEvent(f"{type(error).__name__}: {error}") from error
 
 
 def _refuse_floats(value: object) -> None:

@@ -1,0 +1,185 @@
+"""What a user sees of the ledger: backdating, edits across periods, time zones, listing, and a
+malformed message that goes to its dead-letter topic while the shard carries on."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from actors.domain.events import Topic
+from serve.system import RunningSystem
+from tests.e2e.identity import Account, signup_and_login
+from tests.kafka_reader import read_records_until, read_until
+
+
+def _month_ago(today: date) -> date:
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=15)
+
+
+async def _expense(api: httpx.AsyncClient, account: Account, amount: str, **extra: str) -> str:
+    body = {"amount": amount, "type": "expense", "category": "food"} | extra
+    response = await api.post("/api/transaction", headers=account.auth, json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def _budget(api: httpx.AsyncClient, account: Account, budget_id: str, day: date) -> dict:
+    response = await api.get(
+        f"/api/budget/{budget_id}", headers=account.auth, params={"period": day.isoformat()}
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def test_backdating_and_edits_move_money_between_periods_and_categories(
+    api: httpx.AsyncClient,
+) -> None:
+    account = await signup_and_login(api)
+    food = (
+        await api.post(
+            "/api/budget",
+            headers=account.auth,
+            json={"category": "food", "limit": "100", "period": "monthly"},
+        )
+    ).json()["id"]
+    fun = (
+        await api.post(
+            "/api/budget",
+            headers=account.auth,
+            json={"category": "fun", "limit": "100", "period": "monthly"},
+        )
+    ).json()["id"]
+    today = datetime.now(UTC).date()
+    last_month = _month_ago(today)
+    at_noon = datetime.combine(last_month, datetime.min.time(), UTC) + timedelta(hours=12)
+
+    backdated = await _expense(api, account, "30.00", occurred_at=at_noon.isoformat())
+    assert (await _budget(api, account, food, last_month))["spent"] == "30.00"
+    assert (await _budget(api, account, food, today))["spent"] == "0.00"
+
+    await api.patch(
+        f"/api/transaction/{backdated}",
+        headers=account.auth,
+        json={"occurred_at": datetime.now(UTC).isoformat(), "category": "fun"},
+    )
+    assert (await _budget(api, account, food, last_month))["spent"] == "0.00"
+    assert (await _budget(api, account, fun, today))["spent"] == "30.00"
+
+    await api.delete(f"/api/transaction/{backdated}", headers=account.auth)
+    assert (await _budget(api, account, fun, today))["spent"] == "0.00"
+
+
+async def test_periods_follow_the_users_time_zone(api: httpx.AsyncClient) -> None:
+    account = await signup_and_login(api)
+    await api.patch("/api/user/me", headers=account.auth, json={"timezone": "Pacific/Auckland"})
+    budget = (
+        await api.post(
+            "/api/budget",
+            headers=account.auth,
+            json={"category": "food", "limit": "100", "period": "monthly"},
+        )
+    ).json()["id"]
+    # 1 March 2026, 11:00 UTC is already the evening of 1 March in Auckland; 28 February, 12:00
+    # UTC is 1 March 01:00 there: both count in Auckland's March.
+    await _expense(api, account, "10.00", occurred_at="2026-03-01T11:00:00+00:00")
+    await _expense(api, account, "5.00", occurred_at="2026-02-28T12:00:00+00:00")
+    await _expense(api, account, "1.00", occurred_at="2026-02-28T10:00:00+00:00")
+    march = await _budget(api, account, budget, date(2026, 3, 10))
+    assert (march["period_start"], march["period_end"], march["spent"]) == (
+        "2026-03-01",
+        "2026-03-31",
+        "15.00",
+    )
+    assert (await _budget(api, account, budget, date(2026, 2, 10)))["spent"] == "1.00"
+
+
+async def test_deleting_an_expense_rearms_the_alert(
+    api: httpx.AsyncClient, system: RunningSystem
+) -> None:
+    account = await signup_and_login(api)
+    await api.post(
+        "/api/budget",
+        headers=account.auth,
+        json={"category": "food", "limit": "100", "period": "weekly"},
+    )
+    big = await _expense(api, account, "85.00")
+    await _expense(api, account, "2.00")  # still over 80: no second warning
+    await api.delete(f"/api/transaction/{big}", headers=account.auth)  # back under: re-armed
+    await _expense(api, account, "90.00")  # over 80 again: a warning again
+    [budget] = (await api.get("/api/budget", headers=account.auth)).json()
+    assert budget["status"] == "warning"
+    assert system.settings.kafka_bootstrap
+
+    def mine(events: list) -> list:
+        return [e for e in events if e.user_id == account.id]
+
+    warnings = mine(
+        await read_until(
+            system.settings.kafka_bootstrap,
+            Topic.BUDGET_WARNING,
+            lambda es: len(mine(es)) >= 2,
+        )
+    )
+    assert [w.payload["spent"] for w in warnings] == ["85.00", "92.00"]
+
+
+async def test_listing_filters_and_pages_newest_first(api: httpx.AsyncClient) -> None:
+    account = await signup_and_login(api)
+    base = datetime(2026, 10, 1, 12, tzinfo=UTC)
+    for day in range(7):
+        await _expense(
+            api,
+            account,
+            f"{day + 1}.00",
+            category="food" if day % 2 else "rent",
+            occurred_at=(base + timedelta(days=day)).isoformat(),
+        )
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+        page = (await api.get("/api/transaction", headers=account.auth, params=params)).json()
+        seen += [t["amount"] for t in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert seen == ["7.00", "6.00", "5.00", "4.00", "3.00", "2.00", "1.00"]
+    filtered = await api.get(
+        "/api/transaction",
+        headers=account.auth,
+        params={"category": "Food", "from": "2026-10-02", "to": "2026-10-05", "type": "expense"},
+    )
+    assert [t["amount"] for t in filtered.json()["items"]] == ["4.00", "2.00"]
+
+
+async def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_shard_carries_on(
+    api: httpx.AsyncClient, system: RunningSystem
+) -> None:
+    account = await signup_and_login(api)
+    await api.post(
+        "/api/budget",
+        headers=account.auth,
+        json={"category": "food", "limit": "100", "period": "monthly"},
+    )
+    assert system.settings.kafka_bootstrap
+    marker = f"not an event {uuid4()}".encode()
+    producer = AIOKafkaProducer(bootstrap_servers=system.settings.kafka_bootstrap)
+    await producer.start()
+    try:  # on the user's own partition, ahead of the user's next event
+        await producer.send_and_wait(
+            Topic.TRANSACTION_CREATED, marker, key=str(account.id).encode()
+        )
+    finally:
+        await producer.stop()
+    await _expense(api, account, "20.00")
+    [budget] = (await api.get("/api/budget", headers=account.auth)).json()
+    assert budget["spent"] == "20.00"
+
+    def has_marker(values: list[bytes]) -> bool:
+        return any(marker in value for value in values)
+
+    values = await read_records_until(
+        system.settings.kafka_bootstrap, Topic.TRANSACTION_CREATED.dead_letter, has_marker
+    )
+    [dead] = [json.loads(v) for v in values if marker in v]
+    assert dead["topic"] == Topic.TRANSACTION_CREATED and "JSONDecodeError" in dead["reason"]
