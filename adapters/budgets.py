@@ -8,10 +8,11 @@ from uuid import UUID
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from actors.domain.errors import Conflict, NotFound
+from actors.domain.errors import Conflict
 from actors.domain.events import Topic
 from actors.domain.periods import Period, local_date
 from adapters import ledger_changes
+from adapters.ledger_changes import LedgerChange
 from adapters.models import Budget
 
 
@@ -52,29 +53,17 @@ async def create(
 
 async def change(user_id: UUID, budget_id: UUID, changes: dict[str, Any] | None) -> None:
     """Apply `changes` to the budget, or delete it when `changes` is None."""
-    now = datetime.now(UTC)
+
+    def describe(row: Budget | None, change: LedgerChange, now: datetime) -> dict[str, Any]:
+        return {
+            "budget_id": str(budget_id),
+            "local_date": local_date(now, change.timezone).isoformat(),
+            "budget": _definition(row) if row else None,
+        }
+
     try:
-        async with in_transaction() as connection:
-            change = await ledger_changes.begin(connection, user_id)
-            row = (
-                await Budget.select_for_update()
-                .using_db(connection)
-                .get_or_none(id=budget_id, user_id=user_id)
-            )
-            if row is None:
-                raise NotFound("budget")
-            definition = None
-            if changes is None:
-                await row.delete(using_db=connection)
-            else:
-                row.update_from_dict(changes)
-                await row.save(using_db=connection)
-                definition = _definition(row)
-            payload = {
-                "budget_id": str(budget_id),
-                "local_date": local_date(now, change.timezone).isoformat(),
-                "budget": definition,
-            }
-            await change.emit(connection, Topic.BUDGET_CHANGED, payload, now)
+        await ledger_changes.edit(
+            Budget, user_id, budget_id, changes, Topic.BUDGET_CHANGED, describe
+        )
     except IntegrityError as error:
         raise Conflict("a budget for this category and period already exists") from error

@@ -7,9 +7,9 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
-from actors.domain.errors import NotFound
 from actors.domain.events import Topic
 from adapters import ledger_changes
+from adapters.ledger_changes import LedgerChange
 from adapters.models import Goal
 
 
@@ -39,22 +39,8 @@ async def create(user_id: UUID, name: str, target: Decimal, deadline: date | Non
 
 async def change(user_id: UUID, goal_id: UUID, changes: dict[str, Any] | None) -> None:
     """Apply `changes` to the goal, or delete it when `changes` is None."""
-    now = datetime.now(UTC)
-    async with in_transaction() as connection:
-        change = await ledger_changes.begin(connection, user_id)
-        row = (
-            await Goal.select_for_update()
-            .using_db(connection)
-            .get_or_none(id=goal_id, user_id=user_id)
-        )
-        if row is None:
-            raise NotFound("goal")
-        definition = None
-        if changes is None:
-            await row.delete(using_db=connection)
-        else:
-            row.update_from_dict(changes)
-            await row.save(using_db=connection)
-            definition = _definition(row)
-        payload = {"goal_id": str(goal_id), "goal": definition}
-        await change.emit(connection, Topic.GOAL_CHANGED, payload, now)
+
+    def describe(row: Goal | None, _change: LedgerChange, _now: datetime) -> dict[str, Any]:
+        return {"goal_id": str(goal_id), "goal": _definition(row) if row else None}
+
+    await ledger_changes.edit(Goal, user_id, goal_id, changes, Topic.GOAL_CHANGED, describe)

@@ -1,11 +1,14 @@
 """Recording a change to a user's ledger: numbered in the user's sequence, staged in the outbox."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from actors.domain.errors import NotFound
 from actors.domain.events import Event, Topic
@@ -40,6 +43,45 @@ async def begin(connection: BaseDBAsyncClient, user_id: UUID) -> LedgerChange:
     if not rows:
         raise NotFound("user")
     return LedgerChange(user_id, int(rows[0]["ledger_version"]), rows[0]["timezone"])
+
+
+Row = TypeVar("Row", bound=Model)
+
+
+async def locked(
+    connection: BaseDBAsyncClient, model: type[Row], user_id: UUID, row_id: UUID
+) -> Row:
+    """The user's own row, locked for the change; anyone else's is not found."""
+    row = (
+        await model.select_for_update().using_db(connection).get_or_none(id=row_id, user_id=user_id)
+    )
+    if row is None:
+        raise NotFound(model.__name__.lower())
+    return row
+
+
+async def edit(
+    model: type[Row],
+    user_id: UUID,
+    row_id: UUID,
+    changes: dict[str, Any] | None,
+    topic: Topic,
+    describe: Callable[[Row | None, "LedgerChange", datetime], dict[str, Any]],
+) -> None:
+    """Change (or, with `changes` None, delete) a user's definition row, and emit the ledger
+    event that `describe(row or None, change, now)` gives, in one transaction."""
+    now = datetime.now(UTC)
+    async with in_transaction() as connection:
+        change = await begin(connection, user_id)
+        row = await locked(connection, model, user_id, row_id)
+        if changes is None:
+            await row.delete(using_db=connection)
+        else:
+            row.update_from_dict(changes)
+            await row.save(using_db=connection)
+        await change.emit(
+            connection, topic, describe(row if changes is not None else None, change, now), now
+        )
 
 
 async def position(connection: BaseDBAsyncClient, user_id: UUID) -> tuple[int, str]:

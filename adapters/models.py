@@ -12,7 +12,7 @@ class User(Model):
     email_key = fields.CharField(max_length=254, unique=True)
     phone = fields.CharField(max_length=20, null=True)
     timezone = fields.CharField(max_length=64, default="UTC")
-    notifications = fields.JSONField(default=dict)
+    notifications: dict[str, list[str]] = fields.JSONField(default=dict)
     password_hash = fields.CharField(max_length=255)
     # Numbers every change to the user's ledger, so the ledger applies them in commit order and
     # a read can wait until the ledger has caught up with the user's last write.
@@ -126,7 +126,7 @@ class Budget(Model):
     category = fields.CharField(max_length=64)
     period = fields.CharField(max_length=8)
     limit = fields.DecimalField(max_digits=14, decimal_places=2)
-    alert_thresholds = fields.JSONField(default=list)
+    alert_thresholds: list[int] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

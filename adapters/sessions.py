@@ -69,7 +69,7 @@ async def rotate(
 async def close(user_id: UUID, session_id: UUID, token_hash: str, now: datetime) -> None:
     """Log out: revoke the access token's session and the refresh token's, if it is the user's."""
     async with in_transaction() as connection:
-        token = await RefreshToken.get_or_none(token_hash=token_hash).using_db(connection)
+        token = await RefreshToken.filter(token_hash=token_hash).using_db(connection).first()
         sessions = {session_id}
         if token is not None:
             sessions.add(token.session_id)  # type: ignore[attr-defined]
@@ -95,4 +95,5 @@ async def revoke(
 
 
 async def revoked_since(since: datetime) -> list[UUID]:
-    return list(await Session.filter(revoked_at__gte=since).values_list("id", flat=True))
+    ids = await Session.filter(revoked_at__gte=since).values_list("id", flat=True)
+    return [UUID(str(session_id)) for session_id in ids]

@@ -95,13 +95,7 @@ async def update(user_id: UUID, transaction_id: UUID, changes: dict[str, Any]) -
     now = datetime.now(UTC)
     async with in_transaction() as connection:
         change = await ledger_changes.begin(connection, user_id)
-        row = (
-            await Transaction.select_for_update()
-            .using_db(connection)
-            .get_or_none(id=transaction_id, user_id=user_id)
-        )
-        if row is None:
-            raise NotFound("transaction")
+        row = await ledger_changes.locked(connection, Transaction, user_id, transaction_id)
         if "goal_id" in changes:
             await _check_goal(connection, user_id, changes["goal_id"])
         old = _payload(row)
@@ -118,13 +112,7 @@ async def delete(user_id: UUID, transaction_id: UUID) -> None:
     now = datetime.now(UTC)
     async with in_transaction() as connection:
         change = await ledger_changes.begin(connection, user_id)
-        row = (
-            await Transaction.select_for_update()
-            .using_db(connection)
-            .get_or_none(id=transaction_id, user_id=user_id)
-        )
-        if row is None:
-            raise NotFound("transaction")
+        row = await ledger_changes.locked(connection, Transaction, user_id, transaction_id)
         payload = {"transaction_id": str(row.id), "old": _payload(row)}
         await row.delete(using_db=connection)
         await change.emit(connection, Topic.TRANSACTION_DELETED, payload, now)

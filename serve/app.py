@@ -19,9 +19,11 @@ def application(settings: Settings) -> Application:
     """The gateway and its services. Only the token service receives the signing key."""
     assert settings.jwt_private_key
     without_key = settings.model_copy(update={"jwt_private_key": None})
-    users = UserService.bind(without_key)
-    tokens = TokenService.bind(settings)
-    return Gateway.bind(without_key, public_key_pem(settings.jwt_private_key), users, tokens)
+    users = UserService.bind(without_key)  # type: ignore[attr-defined]
+    tokens = TokenService.bind(settings)  # type: ignore[attr-defined]
+    return Gateway.bind(  # type: ignore[attr-defined]
+        without_key, public_key_pem(settings.jwt_private_key), users, tokens
+    )
 
 
 def start_actors(settings: Settings) -> list[ray.actor.ActorHandle]:

@@ -35,7 +35,7 @@ for routes in (transactions.router, budgets.router, goals.router):
 @serve.deployment(name="gateway", max_ongoing_requests=256, ray_actor_options={"num_cpus": 0})
 @serve.ingress(api)
 class Gateway:
-    async def __init__(
+    async def __init__(  # type: ignore[misc]  # Serve awaits an async constructor
         self,
         settings: Settings,
         jwt_public_key: str,

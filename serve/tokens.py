@@ -13,7 +13,9 @@ from serve.schemas import TokenPair
 
 @serve.deployment(name="tokens", max_ongoing_requests=64, ray_actor_options={"num_cpus": 0})
 class TokenService:
-    async def __init__(self, settings: Settings) -> None:
+    async def __init__(  # type: ignore[misc]  # Serve awaits an async constructor
+        self, settings: Settings
+    ) -> None:
         assert settings.database_url and settings.jwt_private_key
         self._policy = settings.token_policy
         self._issuer = AccessTokenIssuer(settings.jwt_private_key, self._policy)

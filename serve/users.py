@@ -22,7 +22,9 @@ def view(user: User) -> UserView:
 
 @serve.deployment(name="users", max_ongoing_requests=32, ray_actor_options={"num_cpus": 0})
 class UserService:
-    async def __init__(self, settings: Settings) -> None:
+    async def __init__(  # type: ignore[misc]  # Serve awaits an async constructor
+        self, settings: Settings
+    ) -> None:
         assert settings.database_url
         await database.connect(settings.database_url)
 

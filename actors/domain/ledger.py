@@ -1,6 +1,7 @@
 """One user's ledger: budgets with their spending per period, goals with their savings, and the
 alerts that changes to them raise, each once per budget, period and threshold."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,7 +51,7 @@ class Entry:
         }
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> "Entry":
+    def from_payload(cls, payload: Mapping[str, Any]) -> "Entry":
         goal = payload.get("goal_id")
         return cls(
             amount=Decimal(payload["amount"]),
@@ -353,7 +354,7 @@ def check(event: Event) -> None:
         raise MalformedEvent(f"{type(error).__name__}: {error}") from error
 
 
-def _check_entry(payload: dict[str, Any]) -> None:
+def _check_entry(payload: Mapping[str, Any]) -> None:
     entry = Entry.from_payload(payload)
     if not entry.amount.is_finite() or entry.amount <= 0:
         raise ValueError("amount must be positive")
