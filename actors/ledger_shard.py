@@ -40,6 +40,7 @@ class LedgerShard:
             index, settings.ledger_shards, settings.kafka_partitions
         )
         self._ledgers: dict[UUID, Ledger] = {}
+        self._loading: dict[UUID, asyncio.Future[None]] = {}
         self._applied = asyncio.Condition()
         self._ready = asyncio.Event()
         self._events_applied = 0
@@ -82,6 +83,7 @@ class LedgerShard:
     async def _caught_up(self, user_id: UUID, version: int) -> Ledger:
         """The user's ledger once it has applied `version`; waits a bounded time for it."""
         await self._ready.wait()
+        await self._load({user_id})
         if self._version(user_id) < version:
             try:
                 async with self._applied:
@@ -91,7 +93,7 @@ class LedgerShard:
                     )
             except TimeoutError as error:
                 raise LedgerBehind() from error
-        return self._ledgers.get(user_id) or Ledger(user_id)
+        return self._ledgers[user_id]
 
     def _version(self, user_id: UUID) -> int:
         ledger = self._ledgers.get(user_id)
@@ -103,14 +105,12 @@ class LedgerShard:
         settings = self._settings
         assert settings.database_url and settings.kafka_bootstrap
         await database.connect(settings.database_url, pool_size=2)
-        for user_id, state in await ledger_store.load_snapshots(self._partitions):
-            self._ledgers[user_id] = snapshots.load(user_id, state)
         consumer = kafka.consumer(settings.kafka_bootstrap)
         await consumer.start()
         try:
             await self._seek_to_stored_offsets(consumer)
             self._ready.set()
-            log.info("%s ready: %d users", naming.ledger_shard(self._index), len(self._ledgers))
+            log.info("%s ready", naming.ledger_shard(self._index))
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=BATCH_RECORDS)
                 if batches:
@@ -132,12 +132,17 @@ class LedgerShard:
 
     async def _apply(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         batch = Batch()
-        changed: dict[UUID, int] = {}  # user: partition
+        arrived: list[tuple[int, Event]] = []  # (partition, event)
         for tp, records in batches.items():
             for record in records:
-                if (user_id := self._apply_record(tp, record, batch)) is not None:
-                    changed[user_id] = tp.partition
+                if (event := self._read(tp, record, batch)) is not None:
+                    arrived.append((tp.partition, event))
             batch.offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+        await self._load({event.user_id for _, event in arrived})
+        changed: dict[UUID, int] = {}  # user: partition
+        for partition, event in arrived:
+            batch.events += self._ledgers[event.user_id].accept(event)
+            changed[event.user_id] = partition
         batch.snapshots = {
             user_id: (partition, snapshots.dump(self._ledgers[user_id]))
             for user_id, partition in changed.items()
@@ -152,23 +157,46 @@ class LedgerShard:
         async with self._applied:
             self._applied.notify_all()
 
-    def _apply_record(
-        self, tp: TopicPartition, record: ConsumerRecord, batch: Batch
-    ) -> UUID | None:
-        """Apply one record; return the user whose ledger it changed, if any."""
+    @staticmethod
+    def _read(tp: TopicPartition, record: ConsumerRecord, batch: Batch) -> Event | None:
+        """The record's event, or None with the record sent to its dead-letter topic."""
         try:
             event = Event.from_json(record.value)
             if event.type.value != tp.topic:
                 raise MalformedEvent(f"a {event.type} event on topic {tp.topic}")
             rules.check(event)
+            return event
         except MalformedEvent as error:
             batch.dead_letters.append(DeadLetter(tp.topic, record.key, record.value, str(error)))
             return None
-        ledger = self._ledgers.get(event.user_id)
-        if ledger is None:
-            ledger = self._ledgers[event.user_id] = Ledger(event.user_id)
-        batch.events += ledger.accept(event)
-        return event.user_id
+
+    async def _load(self, users: set[UUID]) -> None:
+        """Bring the users' ledgers into memory from their snapshots, once each.
+
+        Ledgers are loaded when first needed rather than all at start: a restarted shard is
+        ready at once, and memory holds the users that are active, not every user ever seen.
+        """
+        missing = [u for u in users if u not in self._ledgers and u not in self._loading]
+        if missing:
+            loading = asyncio.get_running_loop().create_future()
+            for user_id in missing:
+                self._loading[user_id] = loading
+            try:
+                stored = dict(await ledger_store.load_snapshots(missing))
+                for user_id in missing:
+                    state = stored.get(user_id)
+                    self._ledgers[user_id] = (
+                        snapshots.load(user_id, state) if state else Ledger(user_id)
+                    )
+                loading.set_result(None)
+            except BaseException as error:
+                loading.set_exception(error)
+                raise
+            finally:
+                for user_id in missing:
+                    del self._loading[user_id]
+        for waiting in {self._loading[u] for u in users if u in self._loading}:
+            await waiting
 
 
 def start(settings: Settings) -> list[ray.actor.ActorHandle]:

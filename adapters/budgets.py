@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -15,14 +16,44 @@ from adapters import ledger_changes
 from adapters.ledger_changes import LedgerChange
 from adapters.models import Budget
 
+# PostgreSQL's date_trunc('week') starts weeks on Monday, as the ledger does.
+_TRUNC = {Period.WEEKLY: "week", Period.MONTHLY: "month", Period.YEARLY: "year"}
 
-def _definition(row: Budget) -> dict[str, Any]:
+
+async def _event(
+    connection: BaseDBAsyncClient, row: Budget | None, change: LedgerChange, now: datetime
+) -> dict[str, Any]:
+    """The `budget_changed` payload. A defined budget carries the spending of its category per
+    period so far, summed under the same lock that numbered the change: exactly the spending of
+    the events before it in the user's sequence."""
+    definition = None
+    if row is not None:
+        definition = {
+            "category": row.category,
+            "period": row.period,
+            "limit": str(row.limit),
+            "alert_thresholds": list(row.alert_thresholds),
+            "spent": await _spent_so_far(
+                connection, change.user_id, row.category, Period(row.period)
+            ),
+        }
     return {
-        "category": row.category,
-        "period": row.period,
-        "limit": str(row.limit),
-        "alert_thresholds": list(row.alert_thresholds),
+        "budget_id": str(row.id if row else ""),
+        "local_date": local_date(now, change.timezone).isoformat(),
+        "budget": definition,
     }
+
+
+async def _spent_so_far(
+    connection: BaseDBAsyncClient, user_id: UUID, category: str, period: Period
+) -> dict[str, str]:
+    rows = await connection.execute_query_dict(
+        "SELECT date_trunc($3::text, local_date)::date AS start, sum(amount) AS total"
+        " FROM transactions WHERE user_id = $1 AND type = 'expense' AND category = $2"
+        " GROUP BY 1",
+        [user_id, category, _TRUNC[period]],
+    )
+    return {row["start"].isoformat(): str(row["total"]) for row in rows if row["total"]}
 
 
 async def create(
@@ -40,11 +71,7 @@ async def create(
                 alert_thresholds=thresholds,
                 using_db=connection,
             )
-            payload = {
-                "budget_id": str(row.id),
-                "local_date": local_date(now, change.timezone).isoformat(),
-                "budget": _definition(row),
-            }
+            payload = await _event(connection, row, change, now)
             await change.emit(connection, Topic.BUDGET_CHANGED, payload, now)
     except IntegrityError as error:
         raise Conflict("a budget for this category and period already exists") from error
@@ -54,12 +81,10 @@ async def create(
 async def change(user_id: UUID, budget_id: UUID, changes: dict[str, Any] | None) -> None:
     """Apply `changes` to the budget, or delete it when `changes` is None."""
 
-    def describe(row: Budget | None, change: LedgerChange, now: datetime) -> dict[str, Any]:
-        return {
-            "budget_id": str(budget_id),
-            "local_date": local_date(now, change.timezone).isoformat(),
-            "budget": _definition(row) if row else None,
-        }
+    async def describe(
+        connection: BaseDBAsyncClient, row: Budget | None, change: LedgerChange, now: datetime
+    ) -> dict[str, Any]:
+        return await _event(connection, row, change, now) | {"budget_id": str(budget_id)}
 
     try:
         await ledger_changes.edit(

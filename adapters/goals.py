@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from actors.domain.events import Topic
@@ -40,7 +41,9 @@ async def create(user_id: UUID, name: str, target: Decimal, deadline: date | Non
 async def change(user_id: UUID, goal_id: UUID, changes: dict[str, Any] | None) -> None:
     """Apply `changes` to the goal, or delete it when `changes` is None."""
 
-    def describe(row: Goal | None, _change: LedgerChange, _now: datetime) -> dict[str, Any]:
+    async def describe(
+        _connection: BaseDBAsyncClient, row: Goal | None, _change: LedgerChange, _now: datetime
+    ) -> dict[str, Any]:
         return {"goal_id": str(goal_id), "goal": _definition(row) if row else None}
 
     await ledger_changes.edit(Goal, user_id, goal_id, changes, Topic.GOAL_CHANGED, describe)

@@ -1,6 +1,6 @@
 """Recording a change to a user's ledger: numbered in the user's sequence, staged in the outbox."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -66,10 +66,12 @@ async def edit(
     row_id: UUID,
     changes: dict[str, Any] | None,
     topic: Topic,
-    describe: Callable[[Row | None, "LedgerChange", datetime], dict[str, Any]],
+    describe: Callable[
+        [BaseDBAsyncClient, Row | None, "LedgerChange", datetime], Awaitable[dict[str, Any]]
+    ],
 ) -> None:
     """Change (or, with `changes` None, delete) a user's definition row, and emit the ledger
-    event that `describe(row or None, change, now)` gives, in one transaction."""
+    event that `describe(connection, row or None, change, now)` gives, in one transaction."""
     now = datetime.now(UTC)
     async with in_transaction() as connection:
         change = await begin(connection, user_id)
@@ -79,9 +81,8 @@ async def edit(
         else:
             row.update_from_dict(changes)
             await row.save(using_db=connection)
-        await change.emit(
-            connection, topic, describe(row if changes is not None else None, change, now), now
-        )
+        kept = row if changes is not None else None
+        await change.emit(connection, topic, await describe(connection, kept, change, now), now)
 
 
 async def position(connection: BaseDBAsyncClient, user_id: UUID) -> tuple[int, str]:

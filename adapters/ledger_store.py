@@ -31,11 +31,9 @@ class Batch:
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
 
-async def load_snapshots(partitions: Iterable[int]) -> list[tuple[UUID, bytes]]:
-    rows = await LedgerSnapshot.filter(partition__in=list(partitions)).values_list(
-        "user_id", "state"
-    )
-    return [(user_id, bytes(state)) for user_id, state in rows]
+async def load_snapshots(users: Iterable[UUID]) -> list[tuple[UUID, bytes]]:
+    rows = await LedgerSnapshot.filter(user_id__in=list(users)).values_list("user_id", "state")
+    return [(UUID(str(user_id)), bytes(state)) for user_id, state in rows]
 
 
 async def load_offsets(consumer: str) -> dict[tuple[str, int], int]:

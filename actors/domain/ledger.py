@@ -1,6 +1,7 @@
 """One user's ledger: budgets with their spending per period, goals with their savings, and the
 alerts that changes to them raise, each once per budget, period and threshold."""
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -69,6 +70,8 @@ class Budget:
     period: Period
     limit: Decimal
     thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
+    # Spending in the budget's category per period start (only periods with any).
+    spent: dict[date, Decimal] = field(default_factory=dict)
     # Thresholds already alerted, per period start: each fires once until spending falls below.
     fired: dict[date, tuple[int, ...]] = field(default_factory=dict)
 
@@ -108,16 +111,28 @@ class GoalPosition:
 SpendingKey = tuple[str, Period, date]
 
 
-@dataclass
+@dataclass(slots=True)
 class Ledger:
+    """Spending is kept per budget, for the budget's category and period only: memory follows
+    the budgets a user has, not the categories they spend in. A budget's past spending comes
+    with its `budget_changed` event, summed in the same database transaction that numbered it,
+    so it is exactly the spending of the events before it in the user's sequence."""
+
     user_id: UUID
     version: int = 0  # the sequence number of the last event applied
-    spent: dict[SpendingKey, Decimal] = field(default_factory=dict)
     budgets: dict[UUID, Budget] = field(default_factory=dict)
     goals: dict[UUID, Goal] = field(default_factory=dict)
     # Events that arrived ahead of a gap in the sequence (the topics are consumed side by side),
     # held until the missing one arrives so that every ledger sees its events in commit order.
     pending: dict[int, Event] = field(default_factory=dict)
+
+    @property
+    def spent(self) -> dict[SpendingKey, Decimal]:
+        return {
+            (b.category, b.period, start): total
+            for b in self.budgets.values()
+            for start, total in b.spent.items()
+        }
 
     def accept(self, event: Event) -> list[Event]:
         """Apply an event in sequence order; return the alerts raised. Replays are ignored."""
@@ -151,29 +166,25 @@ class Ledger:
     # -- transactions
 
     def _move(self, cause: Event, removed: list[Entry], added: list[Entry]) -> list[Event]:
-        change: dict[SpendingKey, Decimal] = {}
+        change: dict[tuple[UUID, date], Decimal] = {}
         goals: set[UUID] = set()
         for entry, sign in [(e, -1) for e in removed] + [(e, 1) for e in added]:
             if entry.type is EntryType.EXPENSE:
-                for period in Period:
-                    key = (entry.category, period, period_start(period, entry.day))
-                    total = self.spent.get(key, ZERO) + sign * entry.amount
-                    if total:
-                        self.spent[key] = total
-                    else:
-                        self.spent.pop(key, None)
-                    change[key] = change.get(key, ZERO) + sign * entry.amount
+                for budget in self.budgets.values():
+                    if budget.category == entry.category:
+                        start = period_start(budget.period, entry.day)
+                        _add(budget.spent, start, sign * entry.amount)
+                        key = (budget.id, start)
+                        change[key] = change.get(key, ZERO) + sign * entry.amount
             if entry.goal_id in self.goals:
                 goal = self.goals[entry.goal_id]
                 toward = 1 if entry.type is EntryType.INCOME else -1
                 goal.saved += sign * toward * entry.amount
                 goals.add(goal.id)
         raised: list[Event] = []
-        for budget in self.budgets.values():
-            for (category, period, start), delta in change.items():
-                if (category, period) == (budget.category, budget.period):
-                    # Only more spending alerts; less spending only re-arms.
-                    raised += self._check_budget(budget, start, cause, may_fire=delta > 0)
+        for (budget_id, start), delta in change.items():
+            # Only more spending alerts; less spending only re-arms.
+            raised += self._check_budget(self.budgets[budget_id], start, cause, may_fire=delta > 0)
         for goal_id in goals:
             raised += self._check_goal(self.goals[goal_id], cause)
         return raised
@@ -188,10 +199,15 @@ class Ledger:
             return []
         budget = Budget(
             id=budget_id,
-            category=definition["category"],
+            category=sys.intern(definition["category"]),
             period=Period(definition["period"]),
             limit=Decimal(definition["limit"]),
-            thresholds=tuple(sorted(definition["alert_thresholds"])),
+            thresholds=shared_thresholds(definition["alert_thresholds"]),
+            spent={
+                date.fromisoformat(start): Decimal(total)
+                for start, total in definition.get("spent", {}).items()
+                if Decimal(total)
+            },
         )
         if previous is not None and previous.same_scope(budget):
             # A threshold added below one already alerted is old news, not a new alert.
@@ -211,7 +227,7 @@ class Ledger:
     def _check_budget(
         self, budget: Budget, start: date, cause: Event, *, may_fire: bool
     ) -> list[Event]:
-        spent = self.spent.get((budget.category, budget.period, start), ZERO)
+        spent = budget.spent.get(start, ZERO)
         reached = tuple(t for t in budget.thresholds if reaches(spent, budget.limit, t))
         already = budget.fired.get(start, ())
         if not may_fire:
@@ -254,7 +270,7 @@ class Ledger:
 
     def budget_position(self, budget: Budget, day: date) -> BudgetPosition:
         start = period_start(budget.period, day)
-        spent = self.spent.get((budget.category, budget.period, start), ZERO)
+        spent = budget.spent.get(start, ZERO)
         warnings = [t for t in budget.thresholds if t < EXCEEDED_AT]
         if reaches(spent, budget.limit, EXCEEDED_AT):
             status = "exceeded"
@@ -316,6 +332,23 @@ class Ledger:
         )
 
 
+_THRESHOLDS: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+
+def shared_thresholds(values: list[int] | tuple[int, ...]) -> tuple[int, ...]:
+    """One tuple object per distinct list of thresholds, shared by every budget using it."""
+    thresholds = tuple(sorted(values))
+    return _THRESHOLDS.setdefault(thresholds, thresholds)
+
+
+def _add(totals: dict[date, Decimal], start: date, amount: Decimal) -> None:
+    total = totals.get(start, ZERO) + amount
+    if total:
+        totals[start] = total
+    else:
+        totals.pop(start, None)
+
+
 def check(event: Event) -> None:
     """Raise MalformedEvent unless the ledger can apply `event`: it is validated at the door so
     that applying never fails halfway and never blocks the sequence behind it."""
@@ -341,7 +374,11 @@ def check(event: Event) -> None:
                     raise ValueError("limit must be positive")
                 if not all(isinstance(t, int) and t > 0 for t in budget["alert_thresholds"]):
                     raise ValueError("thresholds must be positive integers")
-                str(budget["category"])
+                if not isinstance(budget["category"], str):
+                    raise ValueError("category is not a string")
+                for start, total in budget.get("spent", {}).items():
+                    date.fromisoformat(start)
+                    Decimal(total)
         else:
             UUID(payload["goal_id"])
             if (goal := payload["goal"]) is not None:

@@ -1,20 +1,20 @@
 """A ledger to compact JSON and back, as stored with the shard's offsets."""
 
 import json
+import sys
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from actors.domain.events import Event
-from actors.domain.ledger import Budget, Goal, Ledger
+from actors.domain.ledger import Budget, Goal, Ledger, shared_thresholds
 from actors.domain.periods import Period
 
 
 def dump(ledger: Ledger) -> bytes:
     body: dict[str, Any] = {
         "v": ledger.version,
-        "s": [[c, p.value, d.isoformat(), str(a)] for (c, p, d), a in ledger.spent.items()],
         "b": [
             [
                 str(b.id),
@@ -22,6 +22,7 @@ def dump(ledger: Ledger) -> bytes:
                 b.period.value,
                 str(b.limit),
                 list(b.thresholds),
+                {d.isoformat(): str(a) for d, a in b.spent.items()},
                 {d.isoformat(): list(t) for d, t in b.fired.items()},
             ]
             for b in ledger.budgets.values()
@@ -46,13 +47,16 @@ def dump(ledger: Ledger) -> bytes:
 def load(user_id: UUID, raw: bytes) -> Ledger:
     body = json.loads(raw)
     ledger = Ledger(user_id=user_id, version=body["v"])
-    for category, period, day, amount in body["s"]:
-        ledger.spent[(category, Period(period), date.fromisoformat(day))] = Decimal(amount)
-    for budget_id, category, period, limit, thresholds, fired in body["b"]:
+    for budget_id, category, period, limit, thresholds, spent, fired in body["b"]:
         budget = Budget(
-            UUID(budget_id), category, Period(period), Decimal(limit), tuple(thresholds)
+            UUID(budget_id),
+            sys.intern(category),
+            Period(period),
+            Decimal(limit),
+            shared_thresholds(thresholds),
+            {date.fromisoformat(d): Decimal(a) for d, a in spent.items()},
+            {date.fromisoformat(d): tuple(t) for d, t in fired.items()},
         )
-        budget.fired = {date.fromisoformat(d): tuple(t) for d, t in fired.items()}
         ledger.budgets[budget.id] = budget
     for goal_id, name, target, deadline, saved, achieved_at in body["g"]:
         ledger.goals[UUID(goal_id)] = Goal(
