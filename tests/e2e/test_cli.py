@@ -42,8 +42,8 @@ class Up:
         exited.cancel()
         assert waiter in done, "ledgerflow up did not become ready:\n" + "\n".join(self.lines[-40:])
 
-    async def stop(self) -> int:
-        self.process.send_signal(signal.SIGINT)
+    async def stop(self, signum: int = signal.SIGINT) -> int:
+        self.process.send_signal(signum)
         code = await asyncio.wait_for(self.process.wait(), 90)
         await self._drain
         return code
@@ -133,5 +133,5 @@ async def test_up_serves_stops_cleanly_and_keeps_users(tmp_path: Path) -> None:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
             login = await api.post("/api/user/login", json={"email": email, "password": password})
             assert login.status_code == 200
-        assert await again.stop() == 0
+        assert await again.stop(signal.SIGTERM) == 0
     assert _processes_using(home) == []

@@ -98,3 +98,51 @@ async def test_a_goal_reaching_its_target_is_achieved_once(
     assert progress["achieved_at"] is not None
     [achieved] = await _alerts(system, Topic.GOAL_ACHIEVED, account.id, 1)
     assert achieved.payload["goal_id"] == goal_id and achieved.payload["saved"] == "1100.00"
+
+
+async def test_changing_and_deleting_budgets_and_goals(
+    api: httpx.AsyncClient, system: RunningSystem
+) -> None:
+    account = await signup_and_login(api)
+    budget = (
+        await api.post(
+            "/api/budget",
+            headers=account.auth,
+            json={"category": "groceries", "limit": "500", "period": "monthly"},
+        )
+    ).json()
+    await _spend(api, account, "300.00")
+    lowered = await api.patch(
+        f"/api/budget/{budget['id']}", headers=account.auth, json={"limit": "250"}
+    )
+    assert lowered.status_code == 200, lowered.text
+    assert (lowered.json()["limit"], lowered.json()["status"]) == ("250.00", "exceeded")
+    [exceeded] = await _alerts(system, Topic.BUDGET_EXCEEDED, account.id, 1)
+    assert (exceeded.payload["limit"], exceeded.payload["overage"]) == ("250.00", "50.00")
+
+    weekly = await api.patch(
+        f"/api/budget/{budget['id']}", headers=account.auth, json={"period": "weekly"}
+    )
+    assert weekly.json()["period"] == "weekly" and weekly.json()["spent"] == "300.00"
+
+    assert (
+        await api.delete(f"/api/budget/{budget['id']}", headers=account.auth)
+    ).status_code == 204
+    assert (await api.get(f"/api/budget/{budget['id']}", headers=account.auth)).status_code == 404
+    assert (await api.get("/api/budget", headers=account.auth)).json() == []
+
+    goal = (
+        await api.post(
+            "/api/goal", headers=account.auth, json={"name": "Car", "target_amount": "5000"}
+        )
+    ).json()
+    renamed = await api.patch(
+        f"/api/goal/{goal['id']}",
+        headers=account.auth,
+        json={"name": "Used car", "target_amount": "3000", "deadline": "2030-01-31"},
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["name"], renamed.json()["target_amount"]) == ("Used car", "3000.00")
+    assert renamed.json()["monthly_needed"] is not None
+    assert (await api.delete(f"/api/goal/{goal['id']}", headers=account.auth)).status_code == 204
+    assert (await api.get("/api/goal", headers=account.auth)).json() == []
