@@ -16,6 +16,7 @@ from actors.domain import snapshots
 from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, MalformedEvent
 from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
+from actors.ledger_memory import LedgerMemory
 from adapters import database, kafka, ledger_store
 from adapters.config import Settings
 from adapters.ledger_store import Batch, DeadLetter
@@ -39,7 +40,7 @@ class LedgerShard:
         self._partitions = owned_partitions(
             index, settings.ledger_shards, settings.kafka_partitions
         )
-        self._ledgers: dict[UUID, Ledger] = {}
+        self._ledgers = LedgerMemory(awake=settings.awake_ledgers)
         self._loading: dict[UUID, asyncio.Future[None]] = {}
         self._applied = asyncio.Condition()
         self._ready = asyncio.Event()
@@ -84,20 +85,16 @@ class LedgerShard:
         """The user's ledger once it has applied `version`; waits a bounded time for it."""
         await self._ready.wait()
         await self._load({user_id})
-        if self._version(user_id) < version:
+        if self._ledgers.version(user_id) < version:
             try:
                 async with self._applied:
                     await asyncio.wait_for(
-                        self._applied.wait_for(lambda: self._version(user_id) >= version),
+                        self._applied.wait_for(lambda: self._ledgers.version(user_id) >= version),
                         READ_WAIT_SECONDS,
                     )
             except TimeoutError as error:
                 raise LedgerBehind() from error
-        return self._ledgers[user_id]
-
-    def _version(self, user_id: UUID) -> int:
-        ledger = self._ledgers.get(user_id)
-        return ledger.version if ledger else 0
+        return self._ledgers.get(user_id)
 
     # -- the consumer loop
 
@@ -141,10 +138,10 @@ class LedgerShard:
         await self._load({event.user_id for _, event in arrived})
         changed: dict[UUID, int] = {}  # user: partition
         for partition, event in arrived:
-            batch.events += self._ledgers[event.user_id].accept(event)
+            batch.events += self._ledgers.get(event.user_id).accept(event)
             changed[event.user_id] = partition
         batch.snapshots = {
-            user_id: (partition, snapshots.dump(self._ledgers[user_id]))
+            user_id: (partition, snapshots.dump(self._ledgers.get(user_id)))
             for user_id, partition in changed.items()
         }
         try:
@@ -153,6 +150,7 @@ class LedgerShard:
             # Memory is now ahead of the database: start again from what was committed.
             log.exception("%s could not save a batch; restarting", naming.ledger_shard(self._index))
             os._exit(1)
+        self._ledgers.settle({user_id: state for user_id, (_, state) in batch.snapshots.items()})
         self._events_applied += sum(len(records) for records in batches.values())
         async with self._applied:
             self._applied.notify_all()
@@ -184,10 +182,7 @@ class LedgerShard:
             try:
                 stored = dict(await ledger_store.load_snapshots(missing))
                 for user_id in missing:
-                    state = stored.get(user_id)
-                    self._ledgers[user_id] = (
-                        snapshots.load(user_id, state) if state else Ledger(user_id)
-                    )
+                    self._ledgers.add(user_id, stored.get(user_id))
                 loading.set_result(None)
             except BaseException as error:
                 loading.set_exception(error)

@@ -71,6 +71,8 @@ def settings(test_home: Path, database_url: str, kafka_bootstrap: str) -> Settin
         jwt_private_key=generate_signing_key(),
         kafka_partitions=TEST_PARTITIONS,
         num_cpus=2,
+        # Few awake ledgers, so that every test also puts ledgers to rest and wakes them.
+        awake_ledgers=4,
     )
 
 

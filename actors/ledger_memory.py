@@ -1,0 +1,50 @@
+"""A shard's ledgers in memory: the recently used as objects, the rest as snapshot bytes."""
+
+from collections.abc import Mapping
+from uuid import UUID
+
+from actors.domain import snapshots
+from actors.domain.ledger import Ledger
+
+
+class LedgerMemory:
+    """Keeps at most `awake` ledgers as objects, least recently used first out; the others rest
+    as their compact snapshot (a few hundred bytes, invisible to the garbage collector) and wake
+    when next needed. Memory per user stays small however many users a shard holds."""
+
+    def __init__(self, awake: int) -> None:
+        self._awake_limit = awake
+        self._awake: dict[UUID, Ledger] = {}  # insertion order is recency: oldest first
+        self._resting: dict[UUID, bytes] = {}
+
+    def __contains__(self, user_id: UUID) -> bool:
+        return user_id in self._awake or user_id in self._resting
+
+    def __len__(self) -> int:
+        return len(self._awake) + len(self._resting)
+
+    def get(self, user_id: UUID) -> Ledger:
+        """The user's ledger, woken if it was resting, and now the most recently used."""
+        ledger = self._awake.pop(user_id, None)
+        if ledger is None:
+            ledger = snapshots.load(user_id, self._resting.pop(user_id))
+        self._awake[user_id] = ledger
+        return ledger
+
+    def version(self, user_id: UUID) -> int:
+        return self.get(user_id).version if user_id in self else 0
+
+    def add(self, user_id: UUID, state: bytes | None) -> None:
+        """A ledger loaded from storage (or a new one, with no state): it rests until needed."""
+        if state is None:
+            self._awake[user_id] = Ledger(user_id)
+        else:
+            self._resting[user_id] = state
+
+    def settle(self, saved: Mapping[UUID, bytes]) -> None:
+        """Put the least recently used to rest, beyond the limit; `saved` holds snapshots just
+        written, which spare dumping those ledgers again."""
+        while len(self._awake) > self._awake_limit:
+            user_id, ledger = next(iter(self._awake.items()))
+            del self._awake[user_id]
+            self._resting[user_id] = saved.get(user_id) or snapshots.dump(ledger)
