@@ -1,6 +1,7 @@
 """The one place that reads the environment: every setting of ledgerflow."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,37 @@ class Settings(BaseSettings):
     jwt_audience: str = "ledgerflow-api"
     access_token_minutes: int = Field(15, ge=1)
     refresh_token_days: int = Field(30, ge=1)
+
+    # E-mail: without SMTP_HOST, messages are written as .eml files under home/outbox.
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(None, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(None, repr=False)
+    smtp_from: str = "ledgerflow <no-reply@ledgerflow.localhost>"
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    # SMS: without all three of sid, token and number, messages go to home/outbox/sms.jsonl.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = Field(None, repr=False)
+    twilio_from_number: str | None = None
+    twilio_api_base: str | None = None
+    # A failed send is tried again this many times in all, backing off from the given delay.
+    delivery_attempts: int = Field(8, ge=1, validation_alias="LEDGERFLOW_DELIVERY_ATTEMPTS")
+    delivery_backoff_seconds: float = Field(
+        5.0, gt=0, validation_alias="LEDGERFLOW_DELIVERY_BACKOFF_SECONDS"
+    )
+
+    @property
+    def smtp_configured(self) -> bool:
+        return self.smtp_host is not None
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from_number)
+
+    @property
+    def outbox_folder(self) -> Path:
+        """Where messages go when no SMTP server or Twilio account is configured."""
+        return self.home / "outbox"
 
     @property
     def token_policy(self) -> TokenPolicy:
