@@ -159,3 +159,33 @@ class ConsumerOffset(Model):
     class Meta:
         table = "consumer_offsets"
         unique_together = (("consumer", "topic", "partition"),)
+
+
+class Delivery(Model):
+    """The delivery log: one message per event, channel and recipient, claimed before sending."""
+
+    # The unique key is the claim: a replayed event finds its row and sends nothing again.
+
+    id = fields.BigIntField(primary_key=True)
+    event_id = fields.UUIDField()
+    event_type = fields.CharField(max_length=64)
+    user_id = fields.UUIDField()
+    channel = fields.CharField(max_length=16)
+    recipient = fields.CharField(max_length=254)
+    state = fields.CharField(max_length=16)
+    subject = fields.CharField(max_length=255)
+    text = fields.TextField()
+    html = fields.TextField(null=True)
+    attempts = fields.IntField(default=0)
+    # When the courier may next try: the retry schedule, and a lease while a send is under way.
+    next_attempt_at = fields.DatetimeField()
+    last_error = fields.TextField(null=True)
+    # The SMTP Message-ID or the Twilio message SID.
+    provider_id = fields.CharField(max_length=255, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "deliveries"
+        unique_together = (("event_id", "channel", "recipient"),)
+        indexes = (("channel", "state", "next_attempt_at"), ("user_id", "channel", "created_at"))

@@ -1,4 +1,5 @@
-"""Session-wide real servers: PostgreSQL, the Tansu broker, and one local Ray running the system."""
+"""Session-wide real servers: PostgreSQL, the Tansu broker, an SMTP server, a Twilio-compatible
+server, and one local Ray running the system."""
 
 import asyncio
 import os
@@ -16,11 +17,16 @@ from adapters import database
 from adapters.config import Settings
 from adapters.database import credentials
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from tests import smtp_server as smtp
+from tests import twilio_server as twilio
+from tests.smtp_server import RecordingSmtp
+from tests.twilio_server import FakeTwilio
 
 if TYPE_CHECKING:
     from serve.system import RunningSystem
 
 TEST_PARTITIONS = 4
+TWILIO_FROM = "+15005550006"
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +69,29 @@ def kafka_bootstrap(test_home: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(test_home: Path, database_url: str, kafka_bootstrap: str) -> Settings:
+def smtp_server() -> Iterator[RecordingSmtp]:
+    server = RecordingSmtp()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def twilio_server() -> Iterator[FakeTwilio]:
+    server = FakeTwilio()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(
+    test_home: Path,
+    database_url: str,
+    kafka_bootstrap: str,
+    smtp_server: RecordingSmtp,
+    twilio_server: FakeTwilio,
+) -> Settings:
     return Settings(
         home=test_home,
         database_url=database_url,
@@ -73,6 +101,19 @@ def settings(test_home: Path, database_url: str, kafka_bootstrap: str) -> Settin
         num_cpus=2,
         # Few awake ledgers, so that every test also puts ledgers to rest and wakes them.
         awake_ledgers=4,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_server.port,
+        smtp_tls="none",
+        smtp_username=smtp.USERNAME,
+        smtp_password=smtp.PASSWORD,
+        smtp_from="ledgerflow <alerts@ledgerflow.test>",
+        twilio_account_sid=twilio.ACCOUNT_SID,
+        twilio_auth_token=twilio.AUTH_TOKEN,
+        twilio_from_number=TWILIO_FROM,
+        twilio_api_base=twilio_server.base_url,
+        # Retries within a test's patience: 0.2 s, 0.4 s, 0.8 s, then the dead-letter topic.
+        delivery_attempts=4,
+        delivery_backoff_seconds=0.2,
     )
 
 

@@ -1,0 +1,85 @@
+"""The delivery log on the real PostgreSQL: claims, the flood rule, leases, dead letters."""
+
+import contextlib
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from tortoise.transactions import in_transaction
+
+from actors.domain import dead_letter
+from actors.domain.delivery import DeliveryState
+from actors.domain.events import Topic
+from actors.domain.preferences import Channel
+from adapters import deliveries, outbox
+from adapters.config import Settings
+from adapters.models import Delivery, OutboxEvent
+from tests.integration import messages
+
+
+class RollBack(Exception):
+    pass
+
+
+async def test_a_message_is_claimed_once(db: Settings) -> None:
+    message = messages.email()
+    now = datetime.now(UTC)
+    assert await deliveries.claim([message], [], now) == {Channel.EMAIL}
+    assert await deliveries.claim([message], [], now) == set()  # a replay
+    [row] = await Delivery.filter(event_id=message.event_id)
+    assert row.state == DeliveryState.PENDING and row.recipient == message.recipient
+
+
+async def test_a_burst_for_one_user_is_cut_at_the_flood_limit(db: Settings) -> None:
+    first = messages.sms()
+    burst = [first] + [replace(first, event_id=uuid4()) for _ in range(4)]
+    await deliveries.claim(burst, [], datetime.now(UTC))
+    rows = await Delivery.filter(user_id=first.user_id).order_by("id")
+    assert [row.state for row in rows] == ["pending"] * 3 + ["suppressed"] * 2
+    assert rows[-1].last_error and "flood rule" in rows[-1].last_error
+
+
+async def test_the_welcome_is_not_held_back(db: Settings) -> None:
+    first = replace(messages.email(), event_type=Topic.USER_REGISTERED)
+    burst = [first] + [replace(first, event_id=uuid4()) for _ in range(11)]
+    await deliveries.claim(burst, [], datetime.now(UTC))
+    states = await Delivery.filter(user_id=first.user_id).values_list("state", flat=True)
+    assert set(states) == {"pending"}
+
+
+async def test_a_taken_message_is_leased(db: Settings) -> None:
+    message = messages.sms()
+    now = datetime.now(UTC)
+    # Rolled back at the end: taking work leases every due row, the running couriers' too.
+    with contextlib.suppress(RollBack):
+        async with in_transaction():
+            await deliveries.claim([message], [], now)
+            taken = await deliveries.take_due(Channel.SMS, now, 1000)
+            mine = [row for row in taken if row.event_id == message.event_id]
+            assert [row.attempts for row in mine] == [1]
+            again = await deliveries.take_due(Channel.SMS, now, 1000)
+            assert message.event_id not in {row.event_id for row in again}
+            after_lease = await deliveries.take_due(Channel.SMS, now + deliveries.LEASE * 2, 1000)
+            assert message.event_id in {row.event_id for row in after_lease}
+            raise RollBack
+    assert not await Delivery.filter(event_id=message.event_id).exists()
+
+
+async def test_giving_up_stages_one_dead_letter(db: Settings) -> None:
+    message = messages.sms()
+    later = datetime.now(UTC) + timedelta(days=2)
+    await deliveries.claim([message], [], later)
+    row = await Delivery.get(event_id=message.event_id)
+    assert await deliveries.give_up(row, "permanent failure: 21211", later)
+    assert not await deliveries.give_up(row, "permanent failure: 21211", later)
+    record_id = dead_letter.record_id("undeliverable", message.dedup_key)
+    [staged] = await OutboxEvent.filter(event_id=record_id)
+    assert staged.topic == Topic.GOAL_ACHIEVED.dead_letter == "goal_achieved.dead_letter"
+    assert (await Delivery.get(id=row.id)).state == DeliveryState.DEAD
+
+
+async def test_an_unreadable_record_is_staged_once(db: Settings) -> None:
+    record = outbox.Record(uuid4(), Topic.BUDGET_WARNING.dead_letter, "k", b"{}")
+    await deliveries.claim([], [record], datetime.now(UTC))
+    await deliveries.claim([], [record], datetime.now(UTC))
+    assert await OutboxEvent.filter(event_id=record.id).count() == 1
