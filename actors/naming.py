@@ -2,7 +2,12 @@
 
 NAMESPACE = "ledgerflow"
 OUTBOX_RELAY = "outbox-relay"
+MESSAGING = "messaging"
 
 
 def ledger_shard(index: int) -> str:
     return f"ledger-shard-{index}"
+
+
+def courier(channel: str) -> str:
+    return f"courier-{channel}"

@@ -4,12 +4,15 @@ read, one .eml per e-mail and one JSON line per SMS."""
 import asyncio
 import hashlib
 import json
+import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 from actors.domain.messages import Message
 from adapters import smtp
+
+log = logging.getLogger(__name__)
 
 
 class EmlFolder:
@@ -30,6 +33,13 @@ class EmlFolder:
         path = self._folder / f"{name}.eml"
         mail = smtp.build(message, self._sender)
         await asyncio.to_thread(_write_whole, path, mail.as_bytes())
+        # A warning, so that the console of `ledgerflow up` shows what would have been sent.
+        log.warning(
+            "e-mail not sent (no SMTP_HOST) to %s: %r, in %s",
+            message.recipient,
+            message.subject,
+            path,
+        )
         return str(path)
 
 
@@ -54,6 +64,7 @@ class SmsLines:
             }
         )
         await asyncio.to_thread(_append_line, self._path, line)
+        log.warning("SMS not sent (no TWILIO_*) to %s: %r", message.recipient, message.text)
         return f"{self._path}:{message.dedup_key}"
 
 

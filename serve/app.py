@@ -3,7 +3,7 @@
 import ray
 from ray.serve import Application
 
-from actors import ledger_shard
+from actors import courier, ledger_shard, messaging
 from actors.domain.tokens import public_key_pem
 from actors.naming import NAMESPACE, OUTBOX_RELAY
 from actors.outbox_relay import OutboxRelay
@@ -33,5 +33,9 @@ def start_actors(settings: Settings) -> list[ray.actor.ActorHandle]:
         name=OUTBOX_RELAY, namespace=NAMESPACE, get_if_exists=True
     ).remote(without_key)
     shards = ledger_shard.start(without_key)
-    ray.get([relay.ready.remote(), *[shard.ready.remote() for shard in shards]])
-    return [relay, *shards]
+    couriers = courier.start(without_key)
+    # The messaging actor looks the couriers up by name: they exist before it starts.
+    ray.get([relay.ready.remote(), *[actor.ready.remote() for actor in [*shards, *couriers]]])
+    messenger = messaging.start(without_key)
+    ray.get(messenger.ready.remote())
+    return [relay, *shards, *couriers, messenger]

@@ -10,7 +10,8 @@ from typing import Any
 import ray
 from ray import serve
 
-from adapters import database, kafka, ledger_store, outbox
+from actors.domain.preferences import Channel
+from adapters import database, kafka, ledger_store, outbox, transport
 from adapters.config import Settings
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from adapters.keys import signing_key
@@ -44,6 +45,8 @@ class RunningSystem:
             "kafka": f"{self.settings.kafka_bootstrap}"
             + (" (embedded Tansu, memory storage)" if self.broker else ""),
             "ray": "local" if self.started_ray else str(self.settings.ray_address),
+            "email": transport.describe(Channel.EMAIL, self.settings),
+            "sms": transport.describe(Channel.SMS, self.settings),
         }
 
     def stop(self, say: Say = lambda _message: None) -> None:

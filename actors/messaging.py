@@ -1,0 +1,163 @@
+"""The messaging actor: reads the notifiable events, claims their messages in the delivery log,
+and wakes the courier of each channel that has something to send."""
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import ray
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from actors import naming
+from actors.domain import dead_letter
+from actors.domain.events import Event, MalformedEvent, Topic
+from actors.domain.messages import Message, compose
+from actors.domain.preferences import NOTIFIABLE, Channel
+from adapters import database, deliveries, kafka, outbox, recipients
+from adapters.config import Settings
+
+log = logging.getLogger(__name__)
+
+GROUP = "ledgerflow-messaging"
+BATCH = 200
+RETRY_SECONDS = 1.0
+
+Batches = Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]
+
+
+@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
+class Messaging:
+    """Owns the partitions p with p % shards == shard of every notifiable topic: assigned by
+    itself, not by a group rebalance, so that a restart resumes at once from its offsets."""
+
+    def __init__(self, settings: Settings, shard: int = 0, shards: int = 1) -> None:
+        self._settings = settings
+        self._couriers: dict[Channel, Any] = {}
+        self._shard, self._shards = shard, shards
+        self._ready = asyncio.Event()
+        self._handled = 0
+        # Ray runs an async actor's constructor on its event loop, so the loop starts here and
+        # starts again by itself when Ray restarts the actor.
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def ready(self) -> int:
+        """Wait until the consumer is assigned; returns how many events it has handled."""
+        await self._ready.wait()
+        return self._handled
+
+    async def _run(self) -> None:
+        settings = self._settings
+        assert settings.database_url and settings.kafka_bootstrap
+        await database.connect(settings.database_url, pool_size=2)
+        # Found by name rather than passed in: handles among the constructor's arguments would
+        # live in the object store, owned by the process that created this actor.
+        for channel in Channel:
+            self._couriers[channel] = await asyncio.to_thread(
+                ray.get_actor, naming.courier(channel), naming.NAMESPACE
+            )
+        consumer = kafka.consumer(settings.kafka_bootstrap, group_id=GROUP)
+        await consumer.start()
+        consumer.assign(await self._partitions(consumer))
+        self._ready.set()
+        while True:
+            try:
+                await self._step(consumer)
+            except Exception:
+                log.exception("messaging: consuming failed; retrying")
+                await asyncio.sleep(RETRY_SECONDS)
+
+    async def _partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        while True:
+            await consumer.topics()  # refreshes the metadata
+            found = {topic: consumer.partitions_for_topic(topic.value) for topic in NOTIFIABLE}
+            if all(found.values()):
+                return [
+                    TopicPartition(topic.value, p)
+                    for topic, partitions in found.items()
+                    for p in sorted(partitions or ())
+                    if p % self._shards == self._shard
+                ]
+            log.warning("messaging: waiting for the topics %s", sorted(found))
+            await asyncio.sleep(RETRY_SECONDS)
+
+    async def _step(self, consumer: AIOKafkaConsumer) -> None:
+        batches = await consumer.getmany(timeout_ms=1000, max_records=BATCH)
+        if not batches:
+            return
+        try:
+            await self._handle(batches)
+        except Exception:
+            log.exception("messaging: handling a batch failed; reading it again")
+            for partition, records in batches.items():
+                consumer.seek(partition, records[0].offset)
+            await asyncio.sleep(RETRY_SECONDS)
+            return
+        # Only now: every message of the batch is claimed durably, so a crash before this
+        # commit replays the batch, and the claims make the replay send nothing.
+        await consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+        self._handled += sum(len(records) for records in batches.values())
+
+    async def _handle(self, batches: Batches) -> None:
+        events: list[tuple[ConsumerRecord[bytes, bytes], Event]] = []
+        unreadable: list[outbox.Record] = []
+        for records in batches.values():
+            for record in records:
+                try:
+                    events.append((record, _read(record)))
+                except MalformedEvent as error:
+                    unreadable.append(_dead_letter(record, str(error)))
+        profiles = await recipients.profiles(event.user_id for _, event in events)
+        messages: list[Message] = []
+        for record, event in events:
+            profile = profiles.get(event.user_id)
+            if profile is None:
+                continue  # no such account (any more): nobody to write to
+            try:
+                messages += compose(event, profile)
+            except MalformedEvent as error:
+                unreadable.append(_dead_letter(record, str(error)))
+        for channel in await deliveries.claim(messages, unreadable, datetime.now(UTC)):
+            # Fire and forget: a courier that misses this finds the work at its next poll.
+            self._couriers[channel].wake.remote()
+
+
+def _read(record: ConsumerRecord[bytes, bytes]) -> Event:
+    if record.value is None:
+        raise MalformedEvent("the record has no value")
+    event = Event.from_json(record.value)
+    if event.type.value != record.topic:
+        raise MalformedEvent(f"a {event.type.value} event on the {record.topic} topic")
+    return event
+
+
+def _dead_letter(record: ConsumerRecord[bytes, bytes], reason: str) -> outbox.Record:
+    log.warning(
+        "messaging: %s[%d]@%d is unreadable: %s",
+        record.topic,
+        record.partition,
+        record.offset,
+        reason,
+    )
+    return outbox.Record(
+        id=dead_letter.record_id(
+            "unreadable", record.topic, str(record.partition), str(record.offset)
+        ),
+        topic=Topic(record.topic).dead_letter,
+        key=(record.key or b"").decode(errors="replace")[:64],
+        value=dead_letter.unreadable(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value,
+            reason=reason,
+        ),
+    )
+
+
+def start(settings: Settings) -> ray.actor.ActorHandle:
+    return Messaging.options(  # type: ignore[attr-defined]
+        name=naming.MESSAGING, namespace=naming.NAMESPACE, get_if_exists=True
+    ).remote(settings)
