@@ -3,6 +3,7 @@ every message it accepts, and refuses on demand: 4xx a given number of times, or
 
 import asyncio
 import threading
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from adapters.embedded import free_port
+
+# A login without TLS is fine on loopback; aiosmtpd would warn about it at every connection.
+warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
 
 USERNAME = "ledgerflow"
 PASSWORD = "smtp-secret"

@@ -13,9 +13,17 @@ import psutil
 import pytest
 
 from adapters.embedded import free_port
+from tests.eventually import eventually
 
 READY_WITHIN = 240.0
-CONFIGURED = ("DATABASE_URL", "KAFKA_BOOTSTRAP", "RAY_ADDRESS", "LEDGERFLOW_HOME")
+CONFIGURED = (
+    "DATABASE_URL",
+    "KAFKA_BOOTSTRAP",
+    "RAY_ADDRESS",
+    "LEDGERFLOW_HOME",
+    "SMTP_HOST",
+    "TWILIO_ACCOUNT_SID",
+)
 
 
 class Up:
@@ -90,6 +98,10 @@ def _processes_using(home: Path) -> list[str]:
     return found
 
 
+async def _welcome_written(home: Path, email: str) -> bool:
+    return any(f"To: {email}" in path.read_text() for path in (home / "outbox").glob("*.eml"))
+
+
 async def _status(home: Path) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -111,8 +123,9 @@ async def test_up_serves_stops_cleanly_and_keeps_users(tmp_path: Path) -> None:
     async with _up(home, port) as up:
         await up.ready()
         output = "\n".join(up.lines)
-        for part in ("api", "docs", "dashboard", "database", "kafka"):
+        for part in ("api", "docs", "dashboard", "database", "kafka", "email", "sms"):
             assert f"  {part}" in output
+        assert f"written to {home.resolve() / 'outbox'}/*.eml" in output
         assert f"http://127.0.0.1:{port}" in output
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
             docs = await api.get("/docs")
@@ -121,6 +134,8 @@ async def test_up_serves_stops_cleanly_and_keeps_users(tmp_path: Path) -> None:
                 "/api/user/signup", json={"name": "F", "email": email, "password": password}
             )
             assert created.status_code == 201
+        # Nothing configured: the welcome e-mail is a file a person can open.
+        await eventually(lambda: _welcome_written(home, email), within=60)
         code, status = await _status(home)
         assert code == 0 and "running" in status and "api health ok" in status
         assert await up.stop() == 0

@@ -1,0 +1,260 @@
+"""Notifications end to end: events through Kafka to the messaging actor, the couriers, and a
+real SMTP server and a Twilio-compatible server on loopback."""
+
+import json
+from collections import Counter
+from typing import Any
+
+import httpx
+import ray
+
+from actors.domain.events import Topic
+from actors.messaging import NAME as MESSAGING
+from adapters import kafka
+from adapters.config import Settings
+from serve.app import NAMESPACE
+from serve.system import RunningSystem
+from tests.e2e import notifications as n
+from tests.e2e.identity import signup_and_login, unique_email
+from tests.eventually import eventually
+from tests.kafka_reader import read_records_until
+from tests.smtp_server import RecordingSmtp
+from tests.twilio_server import FakeTwilio
+
+
+def _json(values: list[bytes]) -> list[dict[str, Any]]:
+    return [json.loads(value) for value in values]
+
+
+def _subjects(smtp: RecordingSmtp, email: str) -> Counter[str]:
+    return Counter(str(received.message["Subject"]) for received in smtp.to(email))
+
+
+async def _sent(event: n.Event, channels: int) -> bool:
+    rows = await n.deliveries(event)
+    return len(rows) == channels and all(row.state == "sent" for row in rows)
+
+
+async def test_signup_sends_one_welcome_email(
+    api: httpx.AsyncClient, db: Settings, smtp_server: RecordingSmtp
+) -> None:
+    account = await signup_and_login(api)
+    await smtp_server.wait_for_count(account.email, 1)
+    [welcome] = smtp_server.to(account.email)
+    assert welcome.message["Subject"] == "Welcome to ledgerflow, Test User"
+    assert welcome.sender == "alerts@ledgerflow.test"
+    assert "Your account is ready" in welcome.body("plain")
+    assert "<p>Hello Test User,</p>" in welcome.body("html")
+
+
+async def test_a_budget_crossing_80_and_100_percent_sends_each_alert_once(
+    api: httpx.AsyncClient,
+    system: RunningSystem,
+    db: Settings,
+    smtp_server: RecordingSmtp,
+    twilio_server: FakeTwilio,
+) -> None:
+    number = n.phone()
+    account = await signup_and_login(api, phone=number)
+    warning, exceeded = n.budget_warning(account.id), n.budget_exceeded(account.id)
+    await n.stage(warning, exceeded)
+    await smtp_server.wait_for_count(account.email, 3)  # welcome, warning, exceeded
+    await twilio_server.wait_for_count(number, 1)
+
+    # The same records again, as a replay or a rebalance would deliver them, then one more
+    # event behind them on the user's partition: once it is handled, so are the replays.
+    assert system.settings.kafka_bootstrap
+    producer = kafka.producer(system.settings.kafka_bootstrap)
+    await producer.start()
+    try:
+        for event in (warning, exceeded):
+            await producer.send_and_wait(event.type.value, event.to_json(), key=event.key)
+    finally:
+        await producer.stop()
+    behind = n.goal_achieved(account.id)
+    await n.stage(behind)
+    await eventually(lambda: _sent(behind, 2))
+
+    assert _subjects(smtp_server, account.email) == {
+        "Welcome to ledgerflow, Test User": 1,
+        "Budget warning: groceries, November": 1,
+        "Budget exceeded: groceries, November": 1,
+        "Goal reached: Lisbon trip": 1,
+    }
+    texts = [message["body"] for message in twilio_server.to(number)]
+    assert len(texts) == 2 and "groceries budget for November exceeded" in texts[0]
+    assert all(len(text) < 160 for text in texts)
+    exceeded_mail = next(
+        r for r in smtp_server.to(account.email) if "exceeded" in str(r.message["Subject"])
+    )
+    for figure in ("450.00", "512.30", "62.30", "1 November 2026 to 30 November 2026"):
+        assert figure in exceeded_mail.body("plain") and figure in exceeded_mail.body("html")
+
+
+async def test_an_smtp_server_refusing_for_a_while_gets_the_message_once(
+    api: httpx.AsyncClient, db: Settings, smtp_server: RecordingSmtp
+) -> None:
+    email = unique_email("refused")
+    smtp_server.refuse_temporarily(email, 2)
+    account = await signup_and_login(api, email=email)
+    await smtp_server.wait_for_count(email, 1)
+    [row] = await n.Delivery.filter(user_id=account.id)
+    await eventually(lambda: _row_state(row.id, "sent"))
+    assert smtp_server.attempts[email.lower()] == 3
+    assert len(smtp_server.to(email)) == 1
+
+
+async def _row_state(delivery_id: int, state: str) -> bool:
+    return (await n.Delivery.get(id=delivery_id)).state == state
+
+
+async def test_twilio_answering_429_then_201_sends_one_sms(
+    api: httpx.AsyncClient, db: Settings, twilio_server: FakeTwilio
+) -> None:
+    number = n.phone()
+    account = await signup_and_login(api, phone=number)
+    twilio_server.throttle(number, 1)
+    goal = n.goal_achieved(account.id)
+    await n.stage(goal)
+    await twilio_server.wait_for_count(number, 1)
+    await eventually(lambda: _sent(goal, 2))
+    assert twilio_server.requests[number] == 2
+    assert len(twilio_server.to(number)) == 1
+
+
+async def test_an_invalid_number_is_not_retried_and_is_dead_lettered(
+    api: httpx.AsyncClient,
+    system: RunningSystem,
+    db: Settings,
+    smtp_server: RecordingSmtp,
+    twilio_server: FakeTwilio,
+) -> None:
+    number = n.phone()
+    twilio_server.invalid(number)
+    account = await signup_and_login(api, phone=number)
+    exceeded = n.budget_exceeded(account.id)
+    await n.stage(exceeded)
+
+    def mine(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in records if r.get("event_id") == str(exceeded.id)]
+
+    assert system.settings.kafka_bootstrap
+    values = await read_records_until(
+        system.settings.kafka_bootstrap,
+        Topic.BUDGET_EXCEEDED.dead_letter,
+        lambda vs: bool(mine(_json(vs))),
+    )
+    [dead] = mine(_json(values))
+    assert (dead["kind"], dead["channel"], dead["recipient"]) == ("undeliverable", "sms", number)
+    assert "21211" in dead["reason"] and dead["attempts"] == 1
+    assert twilio_server.requests[number] == 1
+    await smtp_server.wait_for(
+        lambda: "Budget exceeded: groceries, November" in _subjects(smtp_server, account.email)
+    )
+    states = {row.channel: row.state for row in await n.deliveries(exceeded)}
+    assert states["sms"] == "dead"
+
+
+async def test_a_burst_of_alerts_is_cut_at_the_flood_limit(
+    api: httpx.AsyncClient, db: Settings, smtp_server: RecordingSmtp, twilio_server: FakeTwilio
+) -> None:
+    number = n.phone()
+    account = await signup_and_login(api, phone=number)
+    burst = [n.budget_exceeded(account.id, f"category {i}") for i in range(5)]
+    await n.stage(*burst)
+    await smtp_server.wait_for_count(account.email, 6)  # the welcome and five alerts
+    await twilio_server.wait_for_count(number, 3)
+    rows = [row for event in burst for row in await n.deliveries(event) if row.channel == "sms"]
+    assert Counter(row.state for row in rows)["suppressed"] == 2
+    await eventually(lambda: _all_sms_sent_but_two(burst))
+    assert len(twilio_server.to(number)) == 3
+
+
+async def _all_sms_sent_but_two(burst: list[n.Event]) -> bool:
+    rows = [row for event in burst for row in await n.deliveries(event) if row.channel == "sms"]
+    return Counter(row.state for row in rows) == {"sent": 3, "suppressed": 2}
+
+
+async def test_changed_preferences_apply_to_the_next_event(
+    api: httpx.AsyncClient, db: Settings, smtp_server: RecordingSmtp, twilio_server: FakeTwilio
+) -> None:
+    number = n.phone()
+    account = await signup_and_login(api, phone=number)
+    changed = await api.patch(
+        "/api/user/me",
+        headers=account.auth,
+        json={"notifications": {"budget_warning": ["sms"], "transaction_created": ["email"]}},
+    )
+    assert changed.status_code == 200, changed.text
+    warning, receipt = n.budget_warning(account.id), n.transaction_created(account.id)
+    await n.stage(warning, receipt)
+    await eventually(lambda: _sent(receipt, 1))
+    await eventually(lambda: _sent(warning, 1))
+    assert [row.channel for row in await n.deliveries(warning)] == ["sms"]
+    assert "Expense recorded: 12.50, groceries" in _subjects(smtp_server, account.email)
+    [sms] = twilio_server.to(number)
+    assert "81% of your groceries budget for November is spent" in sms["body"]
+
+
+async def test_an_unreadable_record_is_dead_lettered_and_the_stream_goes_on(
+    api: httpx.AsyncClient, system: RunningSystem, db: Settings, smtp_server: RecordingSmtp
+) -> None:
+    account = await signup_and_login(api)
+    marker = unique_email("garbage")
+    broken = n.goal_achieved(account.id)
+    broken = n.Event(broken.type, broken.user_id, broken.occurred_at, {"name": marker}, broken.id)
+    assert system.settings.kafka_bootstrap
+    producer = kafka.producer(system.settings.kafka_bootstrap)
+    await producer.start()
+    try:
+        key = str(account.id).encode()
+        await producer.send_and_wait(Topic.GOAL_ACHIEVED, f"not json {marker}".encode(), key=key)
+        await producer.send_and_wait(Topic.GOAL_ACHIEVED, broken.to_json(), key=key)
+    finally:
+        await producer.stop()
+    after = n.goal_achieved(account.id, "after the garbage")
+    await n.stage(after)
+    await smtp_server.wait_for(
+        lambda: "Goal reached: after the garbage" in _subjects(smtp_server, account.email)
+    )
+
+    def mine(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in records if marker in json.dumps(r)]
+
+    values = await read_records_until(
+        system.settings.kafka_bootstrap,
+        Topic.GOAL_ACHIEVED.dead_letter,
+        lambda vs: len(mine(_json(vs))) == 2,
+    )
+    garbage, unreadable_payload = mine(_json(values))
+    assert garbage["kind"] == unreadable_payload["kind"] == "unreadable"
+    assert garbage["value"]["text"].startswith("not json")
+    assert "target_amount" in unreadable_payload["reason"]
+
+
+async def test_the_messaging_actor_killed_mid_stream_loses_nothing_and_repeats_nothing(
+    api: httpx.AsyncClient, db: Settings, smtp_server: RecordingSmtp
+) -> None:
+    accounts = [await signup_and_login(api) for _ in range(4)]  # no phone: e-mail only
+    rounds = [[n.goal_achieved(a.id, f"goal {i}") for a in accounts] for i in range(8)]
+    for flowing in rounds[:2]:
+        await n.stage(*flowing)
+        for event in flowing:
+            await eventually(lambda event=event: _sent(event, 1))
+    # Killed with the third round in flight, anywhere between the outbox and the commit of the
+    # consumer's offsets; the rest is produced while Ray restarts it.
+    await n.stage(*rounds[2])
+    messaging = ray.get_actor(MESSAGING, namespace=NAMESPACE)
+    ray.kill(messaging, no_restart=False)
+    for later in rounds[3:]:
+        await n.stage(*later)
+
+    for account in accounts:
+        await smtp_server.wait_for_count(account.email, 9)  # the welcome and eight goals
+    for event in (event for events in rounds for event in events):
+        await eventually(lambda event=event: _sent(event, 1))
+    for account in accounts:
+        assert _subjects(smtp_server, account.email) == {"Welcome to ledgerflow, Test User": 1} | {
+            f"Goal reached: goal {i}": 1 for i in range(8)
+        }
+    await messaging.ready.remote()  # the restarted actor is the same named actor
