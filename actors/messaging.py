@@ -11,16 +11,15 @@ import ray
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from actors import naming
-from actors.domain import dead_letter
-from actors.domain.events import Event, MalformedEvent, Topic
-from actors.domain.messages import Message, compose
+from actors.domain.events import Event, MalformedEvent
+from actors.domain.messages import compose
 from actors.domain.preferences import NOTIFIABLE, Channel
-from adapters import database, deliveries, kafka, outbox, recipients
+from adapters import database, deliveries, kafka, ledger_store, recipients
 from adapters.config import Settings
+from adapters.ledger_store import DeadLetter
 
 log = logging.getLogger(__name__)
 
-GROUP = "ledgerflow-messaging"
 BATCH = 200
 RETRY_SECONDS = 1.0
 
@@ -30,7 +29,7 @@ Batches = Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class Messaging:
     """Owns the partitions p with p % shards == shard of every notifiable topic: assigned by
-    itself, not by a group rebalance, so that a restart resumes at once from its offsets."""
+    itself, not by a group rebalance, and resumed from the offsets saved with its claims."""
 
     def __init__(self, settings: Settings, shard: int = 0, shards: int = 1) -> None:
         self._settings = settings
@@ -57,9 +56,16 @@ class Messaging:
             self._couriers[channel] = await asyncio.to_thread(
                 ray.get_actor, naming.courier(channel), naming.NAMESPACE
             )
-        consumer = kafka.consumer(settings.kafka_bootstrap, group_id=GROUP)
+        consumer = kafka.consumer(settings.kafka_bootstrap)
         await consumer.start()
-        consumer.assign(await self._partitions(consumer))
+        partitions = await self._partitions(consumer)
+        consumer.assign(partitions)
+        saved = await ledger_store.load_offsets(naming.MESSAGING)
+        for partition in partitions:
+            if (offset := saved.get((partition.topic, partition.partition))) is not None:
+                consumer.seek(partition, offset)
+            else:
+                await consumer.seek_to_beginning(partition)
         self._ready.set()
         while True:
             try:
@@ -94,31 +100,31 @@ class Messaging:
                 consumer.seek(partition, records[0].offset)
             await asyncio.sleep(RETRY_SECONDS)
             return
-        # Only now: every message of the batch is claimed durably, so a crash before this
-        # commit replays the batch, and the claims make the replay send nothing.
-        await consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
         self._handled += sum(len(records) for records in batches.values())
 
     async def _handle(self, batches: Batches) -> None:
+        batch = deliveries.Batch(
+            naming.MESSAGING,
+            offsets={(tp.topic, tp.partition): rs[-1].offset + 1 for tp, rs in batches.items()},
+        )
         events: list[tuple[ConsumerRecord[bytes, bytes], Event]] = []
-        unreadable: list[outbox.Record] = []
         for records in batches.values():
             for record in records:
                 try:
                     events.append((record, _read(record)))
                 except MalformedEvent as error:
-                    unreadable.append(_dead_letter(record, str(error)))
+                    batch.dead_letters.append(_dead_letter(record, str(error)))
         profiles = await recipients.profiles(event.user_id for _, event in events)
-        messages: list[Message] = []
         for record, event in events:
             profile = profiles.get(event.user_id)
             if profile is None:
                 continue  # no such account (any more): nobody to write to
             try:
-                messages += compose(event, profile)
+                batch.messages += compose(event, profile)
             except MalformedEvent as error:
-                unreadable.append(_dead_letter(record, str(error)))
-        for channel in await deliveries.claim(messages, unreadable, datetime.now(UTC)):
+                batch.dead_letters.append(_dead_letter(record, str(error)))
+        # The claims and the offsets commit together: a restart resumes right after them.
+        for channel in await deliveries.claim(batch, datetime.now(UTC)):
             # Fire and forget: a courier that misses this finds the work at its next poll.
             self._couriers[channel].wake.remote()
 
@@ -132,7 +138,7 @@ def _read(record: ConsumerRecord[bytes, bytes]) -> Event:
     return event
 
 
-def _dead_letter(record: ConsumerRecord[bytes, bytes], reason: str) -> outbox.Record:
+def _dead_letter(record: ConsumerRecord[bytes, bytes], reason: str) -> DeadLetter:
     log.warning(
         "messaging: %s[%d]@%d is unreadable: %s",
         record.topic,
@@ -140,21 +146,7 @@ def _dead_letter(record: ConsumerRecord[bytes, bytes], reason: str) -> outbox.Re
         record.offset,
         reason,
     )
-    return outbox.Record(
-        id=dead_letter.record_id(
-            "unreadable", record.topic, str(record.partition), str(record.offset)
-        ),
-        topic=Topic(record.topic).dead_letter,
-        key=(record.key or b"").decode(errors="replace")[:64],
-        value=dead_letter.unreadable(
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-            value=record.value,
-            reason=reason,
-        ),
-    )
+    return DeadLetter(record.topic, record.key, record.value or b"", reason)
 
 
 def start(settings: Settings) -> ray.actor.ActorHandle:

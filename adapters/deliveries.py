@@ -1,8 +1,9 @@
 """The delivery log in PostgreSQL: each message claimed once, and the couriers' queue of sends.
 
 Exactly once, and where it stops. The messaging actor claims a row per (event, channel,
-recipient) in one transaction before anything is sent, and commits its Kafka offsets only after
-that transaction: a replay, a consumer restart or a rebalance finds the row and sends nothing.
+recipient) before anything is sent, in the same transaction as the offsets it has consumed up
+to: a restart resumes after the claims, and a replay or a rebalance finds the rows and sends
+nothing.
 A courier sends only rows that are pending, marks each sent right after the provider accepted
 it, and keeps a mark that failed to commit in memory to try again before sending anything else.
 What remains is a process dying between the provider's acceptance and that commit: the row is
@@ -13,7 +14,7 @@ Twilio take no idempotency key, so nothing downstream removes the copy, except t
 keeps its Message-ID (derived from the key), which mail stores and clients recognise.
 """
 
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -27,7 +28,8 @@ from actors.domain.events import Topic
 from actors.domain.messages import Message
 from actors.domain.preferences import Channel
 from adapters import outbox
-from adapters.models import Delivery
+from adapters.ledger_store import DeadLetter
+from adapters.models import ConsumerOffset, Delivery
 
 # Longer than any send may take (SMTP and Twilio time out after 20 s): a row leased by a courier
 # that died is picked up again when its lease ends.
@@ -36,18 +38,29 @@ LEASE = timedelta(seconds=30)
 _FLOOD_LOCK_CLASS = 0x4C46
 
 
-async def claim(
-    messages: Sequence[Message], unreadable: Sequence[outbox.Record], now: datetime
-) -> set[Channel]:
+@dataclass
+class Batch:
+    """What one batch of events gives, committed in one transaction."""
+
+    consumer: str
+    messages: list[Message] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    offsets: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition): next
+
+
+async def claim(batch: Batch, now: datetime) -> set[Channel]:
     """Record each message not claimed before, as pending or (by the flood rule) suppressed,
-    and stage the dead letters of unreadable records, all in one transaction.
+    stage the dead letters and save the offsets, all in one transaction.
     Returns the channels that have new messages to send."""
     woken: set[Channel] = set()
     async with in_transaction() as connection:
-        await outbox.stage_records(unreadable, connection)
-        for user_id in sorted({m.user_id for m in messages}):
+        for letter in batch.dead_letters:
+            await outbox.stage_dead_letter(
+                connection, letter.topic, letter.key, letter.value, letter.reason
+            )
+        for user_id in sorted({m.user_id for m in batch.messages}):
             await _lock_user(user_id, connection)
-        for message in messages:
+        for message in batch.messages:
             if await _claimed(message, connection):
                 continue
             recent = await _counted_since(message, flood.window_start(now), connection)
@@ -69,7 +82,22 @@ async def claim(
             )
             if admitted:
                 woken.add(message.channel)
+        await _save_offsets(batch, connection)
     return woken
+
+
+async def _save_offsets(batch: Batch, connection: BaseDBAsyncClient) -> None:
+    if not batch.offsets:
+        return
+    await ConsumerOffset.bulk_create(
+        [
+            ConsumerOffset(consumer=batch.consumer, topic=topic, partition=partition, offset=offset)
+            for (topic, partition), offset in batch.offsets.items()
+        ],
+        on_conflict=["consumer", "topic", "partition"],
+        update_fields=["offset"],
+        using_db=connection,
+    )
 
 
 async def _lock_user(user_id: UUID, connection: BaseDBAsyncClient) -> None:
@@ -94,8 +122,8 @@ async def _claimed(message: Message, connection: BaseDBAsyncClient) -> bool:
 async def _counted_since(
     message: Message, since: datetime, connection: BaseDBAsyncClient
 ) -> list[datetime]:
-    return list(
-        await Delivery.filter(
+    rows = await (
+        Delivery.filter(
             user_id=message.user_id,
             channel=message.channel.value,
             created_at__gt=since,
@@ -103,8 +131,9 @@ async def _counted_since(
         )
         .exclude(event_type__in=[t.value for t in flood.UNLIMITED])
         .using_db(connection)
-        .values_list("created_at", flat=True)
+        .only("created_at")
     )
+    return [row.created_at for row in rows]
 
 
 async def take_due(channel: Channel, now: datetime, limit: int) -> list[Delivery]:
@@ -169,11 +198,12 @@ async def give_up(row: Delivery, reason: str, now: datetime) -> bool:
         if not changed:
             return False
         message = as_message(row)
-        record = outbox.Record(
-            id=dead_letter.record_id("undeliverable", message.dedup_key),
-            topic=message.event_type.dead_letter,
-            key=str(message.user_id),
-            value=dead_letter.undeliverable(
+        # Staged in the transaction that marks the message dead: one dead letter per message.
+        await outbox.stage_dead_letter(
+            connection,
+            message.event_type.value,
+            str(message.user_id).encode(),
+            dead_letter.undeliverable(
                 dedup_key=message.dedup_key,
                 event_id=message.event_id,
                 event_type=message.event_type.value,
@@ -181,9 +211,8 @@ async def give_up(row: Delivery, reason: str, now: datetime) -> bool:
                 channel=message.channel.value,
                 recipient=message.recipient,
                 attempts=row.attempts,
-                reason=reason,
                 failed_at=now,
             ),
+            reason,
         )
-        await outbox.stage_records([record], connection)
     return True

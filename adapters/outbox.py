@@ -3,9 +3,8 @@
 import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -48,29 +47,6 @@ async def stage_dead_letter(
         topic=f"{topic}.dead_letter",
         key=(key or b"").decode(errors="replace")[:64],
         value=json.dumps(record).encode(),
-        using_db=connection,
-    )
-    await connection.execute_query(f"NOTIFY {CHANNEL}")
-
-
-@dataclass(frozen=True)
-class Record:
-    """A record that is not an event, such as a dead letter, relayed the same way."""
-
-    id: UUID
-    topic: str
-    key: str
-    value: bytes
-
-
-async def stage_records(records: Sequence[Record], connection: BaseDBAsyncClient) -> None:
-    """Add records inside the caller's transaction; one whose id is already staged is skipped,
-    so that staging the same failure twice relays it once."""
-    if not records:
-        return
-    await OutboxEvent.bulk_create(
-        [OutboxEvent(event_id=r.id, topic=r.topic, key=r.key, value=r.value) for r in records],
-        ignore_conflicts=True,
         using_db=connection,
     )
     await connection.execute_query(f"NOTIFY {CHANNEL}")

@@ -1,6 +1,6 @@
 """What to send for an event: on which channels, to which address, with which words."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -17,7 +17,7 @@ class Profile:
     email: str
     phone: str | None
     timezone: str
-    notifications: Mapping[str, Sequence[str]]
+    notifications: Mapping[str, list[str]]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Message:
         return f"{self.event_id}/{self.channel.value}/{self.recipient}"
 
 
-def channels_for(event_type: Topic, notifications: Mapping[str, Sequence[str]]) -> list[Channel]:
+def channels_for(event_type: Topic, notifications: Mapping[str, list[str]]) -> list[Channel]:
     """The user's choice for this kind of event, or the default when they made none."""
     chosen = set(preferences.with_changes(notifications, {}).get(event_type.value, []))
     return [channel for channel in Channel if channel.value in chosen]

@@ -10,7 +10,7 @@ from actors.domain.events import Event, Topic
 from adapters import outbox
 from adapters.models import Delivery
 
-BUDGET = {
+BUDGET: dict[str, Any] = {
     "category": "groceries",
     "period": "monthly",
     "period_start": "2026-11-01",

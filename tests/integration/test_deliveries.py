@@ -1,18 +1,21 @@
 """The delivery log on the real PostgreSQL: claims, the flood rule, leases, dead letters."""
 
 import contextlib
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 from tortoise.transactions import in_transaction
 
-from actors.domain import dead_letter
 from actors.domain.delivery import DeliveryState
 from actors.domain.events import Topic
+from actors.domain.messages import Message
 from actors.domain.preferences import Channel
-from adapters import deliveries, outbox
+from adapters import deliveries
 from adapters.config import Settings
+from adapters.ledger_store import DeadLetter, load_offsets
 from adapters.models import Delivery, OutboxEvent
 from tests.integration import messages
 
@@ -21,11 +24,21 @@ class RollBack(Exception):
     pass
 
 
+async def _staged(topic: str, marker: str) -> list[dict[str, Any]]:
+    """The dead letters staged for the topic that mention the marker."""
+    rows = await OutboxEvent.filter(topic=topic)
+    return [json.loads(row.value) for row in rows if marker in bytes(row.value).decode()]
+
+
+def _batch(*claimed: Message) -> deliveries.Batch:
+    return deliveries.Batch("test", list(claimed))
+
+
 async def test_a_message_is_claimed_once(db: Settings) -> None:
     message = messages.email()
     now = datetime.now(UTC)
-    assert await deliveries.claim([message], [], now) == {Channel.EMAIL}
-    assert await deliveries.claim([message], [], now) == set()  # a replay
+    assert await deliveries.claim(_batch(message), now) == {Channel.EMAIL}
+    assert await deliveries.claim(_batch(message), now) == set()  # a replay
     [row] = await Delivery.filter(event_id=message.event_id)
     assert row.state == DeliveryState.PENDING and row.recipient == message.recipient
 
@@ -33,7 +46,7 @@ async def test_a_message_is_claimed_once(db: Settings) -> None:
 async def test_a_burst_for_one_user_is_cut_at_the_flood_limit(db: Settings) -> None:
     first = messages.sms()
     burst = [first] + [replace(first, event_id=uuid4()) for _ in range(4)]
-    await deliveries.claim(burst, [], datetime.now(UTC))
+    await deliveries.claim(_batch(*burst), datetime.now(UTC))
     rows = await Delivery.filter(user_id=first.user_id).order_by("id")
     assert [row.state for row in rows] == ["pending"] * 3 + ["suppressed"] * 2
     assert rows[-1].last_error and "flood rule" in rows[-1].last_error
@@ -42,7 +55,7 @@ async def test_a_burst_for_one_user_is_cut_at_the_flood_limit(db: Settings) -> N
 async def test_the_welcome_is_not_held_back(db: Settings) -> None:
     first = replace(messages.email(), event_type=Topic.USER_REGISTERED)
     burst = [first] + [replace(first, event_id=uuid4()) for _ in range(11)]
-    await deliveries.claim(burst, [], datetime.now(UTC))
+    await deliveries.claim(_batch(*burst), datetime.now(UTC))
     states = await Delivery.filter(user_id=first.user_id).values_list("state", flat=True)
     assert set(states) == {"pending"}
 
@@ -53,7 +66,7 @@ async def test_a_taken_message_is_leased(db: Settings) -> None:
     # Rolled back at the end: taking work leases every due row, the running couriers' too.
     with contextlib.suppress(RollBack):
         async with in_transaction():
-            await deliveries.claim([message], [], now)
+            await deliveries.claim(_batch(message), now)
             taken = await deliveries.take_due(Channel.SMS, now, 1000)
             mine = [row for row in taken if row.event_id == message.event_id]
             assert [row.attempts for row in mine] == [1]
@@ -68,18 +81,34 @@ async def test_a_taken_message_is_leased(db: Settings) -> None:
 async def test_giving_up_stages_one_dead_letter(db: Settings) -> None:
     message = messages.sms()
     later = datetime.now(UTC) + timedelta(days=2)
-    await deliveries.claim([message], [], later)
+    await deliveries.claim(_batch(message), later)
     row = await Delivery.get(event_id=message.event_id)
     assert await deliveries.give_up(row, "permanent failure: 21211", later)
     assert not await deliveries.give_up(row, "permanent failure: 21211", later)
-    record_id = dead_letter.record_id("undeliverable", message.dedup_key)
-    [staged] = await OutboxEvent.filter(event_id=record_id)
-    assert staged.topic == Topic.GOAL_ACHIEVED.dead_letter == "goal_achieved.dead_letter"
+    [record] = await _staged(Topic.GOAL_ACHIEVED.dead_letter, str(message.event_id))
+    assert record["reason"] == "permanent failure: 21211"
+    assert json.loads(record["value"])["dedup_key"] == message.dedup_key
     assert (await Delivery.get(id=row.id)).state == DeliveryState.DEAD
 
 
-async def test_an_unreadable_record_is_staged_once(db: Settings) -> None:
-    record = outbox.Record(uuid4(), Topic.BUDGET_WARNING.dead_letter, "k", b"{}")
-    await deliveries.claim([], [record], datetime.now(UTC))
-    await deliveries.claim([], [record], datetime.now(UTC))
-    assert await OutboxEvent.filter(event_id=record.id).count() == 1
+async def test_claims_dead_letters_and_offsets_commit_together(db: Settings) -> None:
+    consumer = f"test-{uuid4().hex[:8]}"
+    message = messages.email()
+    letter = DeadLetter(Topic.BUDGET_WARNING, b"key", f"garbage {uuid4()}".encode(), "unreadable")
+    batch = deliveries.Batch(consumer, [message], [letter], {("budget_warning", 0): 7})
+    with contextlib.suppress(RollBack):
+        async with in_transaction():
+            await deliveries.claim(batch, datetime.now(UTC))
+            raise RollBack  # as if the process died before the commit
+    assert await load_offsets(consumer) == {}
+    assert not await Delivery.filter(event_id=message.event_id).exists()
+    assert not await _staged(Topic.BUDGET_WARNING.dead_letter, letter.value.decode())
+
+    await deliveries.claim(batch, datetime.now(UTC))
+    assert await load_offsets(consumer) == {("budget_warning", 0): 7}
+    assert await Delivery.filter(event_id=message.event_id).exists()
+    [staged] = await _staged(Topic.BUDGET_WARNING.dead_letter, letter.value.decode())
+    assert staged["reason"] == "unreadable"
+    later = deliveries.Batch(consumer, offsets={("budget_warning", 0): 9})
+    await deliveries.claim(later, datetime.now(UTC))
+    assert await load_offsets(consumer) == {("budget_warning", 0): 9}

@@ -44,27 +44,19 @@ def test_a_permanent_failure_is_not_retried() -> None:
     assert isinstance(step, GiveUp) and "550 no such user" in step.reason
 
 
-def test_dead_letter_records() -> None:
-    assert dead_letter.record_id("a", "b") == dead_letter.record_id("a", "b")
-    assert dead_letter.record_id("a", "b") != dead_letter.record_id("a", "c")
+def test_the_dead_letter_of_a_message_names_it() -> None:
+    event_id = uuid4()
     record = json.loads(
-        dead_letter.unreadable(
-            topic="budget_warning", partition=1, offset=9, key=b"k", value=b"\xff", reason="bad"
-        )
-    )
-    assert record["kind"] == "unreadable" and record["value"] == {"base64": "/w=="}
-    assert record["key"] == {"text": "k"}
-    undeliverable = json.loads(
         dead_letter.undeliverable(
-            dedup_key="e/sms/+1",
-            event_id=uuid4(),
+            dedup_key=f"{event_id}/sms/+15550001111",
+            event_id=event_id,
             event_type="goal_achieved",
             user_id=uuid4(),
             channel="sms",
-            recipient="+1",
+            recipient="+15550001111",
             attempts=1,
-            reason="permanent failure: 21211",
             failed_at=datetime.now(UTC),
         )
     )
-    assert undeliverable["kind"] == "undeliverable" and "21211" in undeliverable["reason"]
+    assert record["kind"] == "undeliverable" and record["event_id"] == str(event_id)
+    assert (record["channel"], record["recipient"]) == ("sms", "+15550001111")

@@ -140,7 +140,8 @@ def test_html_escapes_what_users_typed() -> None:
 def test_sms_stays_in_one_ascii_segment_whatever_the_names() -> None:
     payload = EXCEEDED | {"category": "x" * 300, "limit": "9999999999.99"}
     for kind, body in ((Topic.BUDGET_EXCEEDED, payload), (Topic.BUDGET_WARNING, WARNING)):
-        [sms] = compose(_event(kind, body), _profile(**{kind.value: ["sms"]}))
+        only_sms = Profile("Ann", "ann@example.com", "+15551234567", "UTC", {kind: ["sms"]})
+        [sms] = compose(_event(kind, body), only_sms)
         assert len(sms.text) <= SMS_MAX < 160
         assert sms.text.isascii()
 
