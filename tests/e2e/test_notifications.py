@@ -5,6 +5,7 @@ import json
 from collections import Counter
 from functools import partial
 from typing import Any
+from uuid import UUID
 
 import httpx
 import ray
@@ -89,6 +90,40 @@ async def test_a_budget_crossing_80_and_100_percent_sends_each_alert_once(
     )
     for figure in ("450.00", "512.30", "62.30", "1 November 2026 to 30 November 2026"):
         assert figure in exceeded_mail.body("plain") and figure in exceeded_mail.body("html")
+
+
+async def test_real_spending_crossing_80_and_100_percent_alerts_once_by_email_and_sms(
+    api: httpx.AsyncClient, db: Settings, smtp_server: RecordingSmtp, twilio_server: FakeTwilio
+) -> None:
+    number = n.phone()
+    account = await signup_and_login(api, phone=number)
+    budget = {"category": "groceries", "limit": "500.00", "period": "monthly"}
+    created = await api.post("/api/budget", headers=account.auth, json=budget)
+    assert created.status_code == 201, created.text
+    for amount in ["300.00", "110.00", "50.00", "60.00", "25.50"]:  # 60%, 82%, 92%, 104%, 109%
+        spent = await api.post(
+            "/api/transaction",
+            headers=account.auth,
+            json={"amount": amount, "type": "expense", "category": "groceries"},
+        )
+        assert spent.status_code == 201, spent.text
+
+    await smtp_server.wait_for_count(account.email, 3)  # the welcome, the warning, the excess
+    await twilio_server.wait_for_count(number, 1)
+    await eventually(partial(_all_sent, account.id, 4))
+    subjects = sorted(_subjects(smtp_server, account.email).elements())
+    assert [subject.split(",")[0] for subject in subjects] == [
+        "Budget exceeded: groceries",
+        "Budget warning: groceries",
+        "Welcome to ledgerflow",
+    ]
+    [sms] = twilio_server.to(number)
+    assert "spent 520.00 of 500.00, over by 20.00" in sms["body"]
+
+
+async def _all_sent(user_id: UUID, count: int) -> bool:
+    states = await n.Delivery.filter(user_id=user_id).values_list("state", flat=True)
+    return len(states) == count and set(states) == {"sent"}
 
 
 async def test_an_smtp_server_refusing_for_a_while_gets_the_message_once(
