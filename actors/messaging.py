@@ -11,7 +11,7 @@ import ray
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from actors import naming
-from actors.domain.events import Event, MalformedEvent
+from actors.domain.events import Event, MalformedEvent, Topic
 from actors.domain.messages import compose
 from actors.domain.preferences import NOTIFIABLE, Channel
 from adapters import database, deliveries, kafka, ledger_store, recipients
@@ -21,6 +21,9 @@ from adapters.ledger_store import DeadLetter
 log = logging.getLogger(__name__)
 
 BATCH = 200
+# A record that is not an event is dead-lettered by its topic's owner, once: the ledger shards
+# own transaction_created; this actor owns the topics only it reads.
+OWNED = frozenset(NOTIFIABLE) - {Topic.TRANSACTION_CREATED}
 RETRY_SECONDS = 1.0
 
 Batches = Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]
@@ -113,7 +116,8 @@ class Messaging:
                 try:
                     events.append((record, _read(record)))
                 except MalformedEvent as error:
-                    batch.dead_letters.append(_dead_letter(record, str(error)))
+                    if Topic(record.topic) in OWNED:
+                        batch.dead_letters.append(_dead_letter(record, str(error)))
         profiles = await recipients.profiles(event.user_id for _, event in events)
         for record, event in events:
             profile = profiles.get(event.user_id)

@@ -2,6 +2,7 @@
 every message it accepts, and refuses on demand: 4xx a given number of times, or 5xx always."""
 
 import asyncio
+import logging
 import threading
 import warnings
 from collections import Counter
@@ -16,8 +17,10 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from adapters.embedded import free_port
 
-# A login without TLS is fine on loopback; aiosmtpd would warn about it at every connection.
+# A login without TLS is fine on loopback; aiosmtpd would warn about it at every connection,
+# and log its own use of a deprecated attribute at every login.
 warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 USERNAME = "ledgerflow"
 PASSWORD = "smtp-secret"
