@@ -1,5 +1,6 @@
 """SMS through the twilio client, to Twilio or to a Twilio-compatible endpoint."""
 
+import base64
 from typing import Any
 
 import aiohttp
@@ -46,9 +47,13 @@ class RebasedHttpClient(AsyncTwilioHttpClient):
     ) -> Response:
         if self._api_base and url.startswith(TWILIO_API + "/"):
             url = self._api_base + url[len(TWILIO_API) :]
+        if auth is not None:
+            # As a header: aiohttp deprecates the auth parameter that twilio's client passes on.
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            headers = (headers or {}) | {"Authorization": f"Basic {token}"}
         # Without a timeout aiohttp would wait five minutes for a server that does not answer.
         return await super().request(
-            method, url, params, data, headers, auth, timeout or self.timeout, allow_redirects
+            method, url, params, data, headers, None, timeout or self.timeout, allow_redirects
         )
 
 

@@ -4,7 +4,6 @@ every message it accepts, and refuses on demand: 4xx a given number of times, or
 import asyncio
 import logging
 import threading
-import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,9 +16,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from adapters.embedded import free_port
 
-# A login without TLS is fine on loopback; aiosmtpd would warn about it at every connection,
-# and log its own use of a deprecated attribute at every login.
-warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
+# aiosmtpd logs its own use of a deprecated attribute at every login.
 logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 USERNAME = "ledgerflow"
@@ -52,7 +49,8 @@ class RecordingSmtp:
             hostname="127.0.0.1",
             port=self.port,
             authenticator=self._authenticate,
-            auth_required=True,
+            # A login without TLS is fine on loopback. Required in handle_MAIL rather than with
+            # auth_required, which makes aiosmtpd warn about the missing TLS at every connection.
             auth_require_tls=False,
         )
 
@@ -98,6 +96,14 @@ class RecordingSmtp:
             PASSWORD.encode(),
         )
         return AuthResult(success=ok, handled=False)
+
+    async def handle_MAIL(
+        self, _server: SMTP, session: Session, envelope: Envelope, address: str, _options: list
+    ) -> str:
+        if not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        return "250 OK"
 
     async def handle_RCPT(
         self, _server: SMTP, _session: Session, envelope: Envelope, address: str, _options: list

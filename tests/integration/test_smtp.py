@@ -52,6 +52,13 @@ async def test_a_wrong_password_is_permanent(settings: Settings) -> None:
     assert not refused.value.temporary and "535" in refused.value.reason
 
 
+async def test_without_the_login_the_server_refuses(settings: Settings) -> None:
+    anonymous = settings.model_copy(update={"smtp_username": None, "smtp_password": None})
+    with pytest.raises(SendFailed) as refused:
+        await SmtpTransport(anonymous).send(messages.email())
+    assert not refused.value.temporary and "530" in refused.value.reason
+
+
 async def test_a_refused_connection_is_temporary(settings: Settings) -> None:
     nobody = settings.model_copy(update={"smtp_port": free_port()})
     with pytest.raises(SendFailed) as refused:
