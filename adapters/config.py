@@ -12,7 +12,9 @@ from actors.domain.tokens import TokenPolicy
 class Settings(BaseSettings):
     """Read once by the CLI; resolved copies travel to the deployments and actors."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    # No populate_by_name: it would read a field named `home` from $HOME. Code that builds
+    # Settings by hand passes the aliased fields by their variable names (LEDGERFLOW_HOME=...).
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     home: Path = Field(Path(".ledgerflow"), validation_alias="LEDGERFLOW_HOME")
     database_url: str | None = None

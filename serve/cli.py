@@ -5,7 +5,6 @@ import json
 import logging
 import signal
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -30,17 +29,20 @@ def up(host: str, port: int) -> int:
     # it asks the main loop to stop. Ray installs its own SIGTERM handler: ours go in after.
     _on_signals(_interrupt)
     running = system.start(settings, host=host, port=port, say=_say)
-    stop_requested = threading.Event()
-    _on_signals(lambda *_: stop_requested.set())
     state_path = running.settings.home / STATE_FILE
-    parts = running.parts()
-    state_path.write_text(json.dumps({"pid": _own_pid(), "parts": parts}, indent=2))
-    _say(f"ready in {time.monotonic() - began:.1f} s")
-    for name, where in parts.items():
-        print(f"  {name:<10} {where}", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
     try:
-        stop_requested.wait()
+        # The handler only records the signal: taking a lock in a handler can deadlock with the
+        # main thread holding it, so the main thread looks at the record between short sleeps.
+        signals: list[int] = []
+        _on_signals(lambda signum, _frame: signals.append(signum))
+        parts = running.parts()
+        state_path.write_text(json.dumps({"pid": _own_pid(), "parts": parts}, indent=2))
+        _say(f"ready in {time.monotonic() - began:.1f} s")
+        for name, where in parts.items():
+            print(f"  {name:<10} {where}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        while not signals:
+            time.sleep(0.2)
     finally:
         _say("shutting down")
         state_path.unlink(missing_ok=True)

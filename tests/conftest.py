@@ -93,14 +93,19 @@ def settings(
     twilio_server: FakeTwilio,
 ) -> Settings:
     return Settings(
-        home=test_home,
+        **{
+            "LEDGERFLOW_HOME": test_home,
+            "LEDGERFLOW_KAFKA_PARTITIONS": TEST_PARTITIONS,
+            "LEDGERFLOW_NUM_CPUS": 2,
+            # Few awake ledgers, so that every test also puts ledgers to rest and wakes them.
+            "LEDGERFLOW_AWAKE_LEDGERS": 4,
+            # Retries within a test's patience: 0.2 s, 0.4 s, 0.8 s, then the dead-letter topic.
+            "LEDGERFLOW_DELIVERY_ATTEMPTS": 4,
+            "LEDGERFLOW_DELIVERY_BACKOFF_SECONDS": 0.2,
+        },
         database_url=database_url,
         kafka_bootstrap=kafka_bootstrap,
         jwt_private_key=generate_signing_key(),
-        kafka_partitions=TEST_PARTITIONS,
-        num_cpus=2,
-        # Few awake ledgers, so that every test also puts ledgers to rest and wakes them.
-        awake_ledgers=4,
         smtp_host="127.0.0.1",
         smtp_port=smtp_server.port,
         smtp_tls="none",
@@ -111,9 +116,6 @@ def settings(
         twilio_auth_token=twilio.AUTH_TOKEN,
         twilio_from_number=TWILIO_FROM,
         twilio_api_base=twilio_server.base_url,
-        # Retries within a test's patience: 0.2 s, 0.4 s, 0.8 s, then the dead-letter topic.
-        delivery_attempts=4,
-        delivery_backoff_seconds=0.2,
     )
 
 

@@ -18,7 +18,9 @@ def _read(path: Path) -> EmailMessage:
 
 
 def _unconfigured(home: Path) -> Settings:
-    return Settings(home=home, smtp_host=None, twilio_account_sid=None, twilio_auth_token=None)
+    return Settings(
+        LEDGERFLOW_HOME=home, smtp_host=None, twilio_account_sid=None, twilio_auth_token=None
+    )
 
 
 async def test_emails_become_eml_files(tmp_path: Path) -> None:

@@ -18,22 +18,22 @@ async def test_a_committed_unsent_event_is_published_once(db: Settings) -> None:
     event = Event(Topic.USER_REGISTERED, uuid4(), datetime.now(UTC), {"email": "x@example.com"})
     async with in_transaction() as connection:
         await outbox.stage([event], connection)
-    # The process that committed is gone before sending: only the row exists.
-    assert await OutboxEvent.filter(event_id=event.id, published_at=None).exists()
+
+    # The process that committed is gone before sending: only the row exists. Relays run
+    # again and again (the session's own relay actor may be one of them, taking rows first).
+    def sent(events: list[Event]) -> bool:
+        return any(e.id == event.id for e in events)
 
     producer = kafka.producer(db.kafka_bootstrap)
     await producer.start()
     try:
-        for _ in range(3):  # restarts of the relay do not send it again
+        await outbox.publish_pending(producer)
+        await read_until(db.kafka_bootstrap, Topic.USER_REGISTERED, sent)
+        for _ in range(2):
             await outbox.publish_pending(producer)
     finally:
         await producer.stop()
-
-    row = await OutboxEvent.get(event_id=event.id)
-    assert row.published_at is not None
-    events = await read_until(
-        db.kafka_bootstrap, Topic.USER_REGISTERED, lambda es: any(e.id == event.id for e in es)
-    )
+    events = await read_until(db.kafka_bootstrap, Topic.USER_REGISTERED, sent)
     assert [e.id for e in events].count(event.id) == 1
 
 
