@@ -14,7 +14,7 @@ from actors import naming
 from actors.domain import ledger as rules
 from actors.domain import snapshots
 from actors.domain.errors import LedgerBehind, NotFound
-from actors.domain.events import Event, MalformedEvent
+from actors.domain.events import Event, MalformedEvent, read_event
 from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
 from actors.ledger_memory import LedgerMemory
 from adapters import database, kafka, ledger_store
@@ -117,15 +117,8 @@ class LedgerShard:
                 await consumer.stop()
 
     async def _seek_to_stored_offsets(self, consumer: AIOKafkaConsumer) -> None:
-        stored = await ledger_store.load_offsets(CONSUMER)
         owned = [TopicPartition(t.value, p) for t in rules.LEDGER_TOPICS for p in self._partitions]
-        consumer.assign(owned)
-        for tp in owned:
-            offset = stored.get((tp.topic, tp.partition))
-            if offset is None:
-                await consumer.seek_to_beginning(tp)
-            else:
-                consumer.seek(tp, offset)
+        await kafka.resume(consumer, owned, await ledger_store.load_offsets(CONSUMER))
 
     async def _apply(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         batch = Batch()
@@ -159,9 +152,7 @@ class LedgerShard:
     def _read(tp: TopicPartition, record: ConsumerRecord, batch: Batch) -> Event | None:
         """The record's event, or None with the record sent to its dead-letter topic."""
         try:
-            event = Event.from_json(record.value)
-            if event.type.value != tp.topic:
-                raise MalformedEvent(f"a {event.type} event on topic {tp.topic}")
+            event = read_event(tp.topic, record.value)
             rules.check(event)
             return event
         except MalformedEvent as error:

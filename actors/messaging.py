@@ -11,7 +11,7 @@ import ray
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from actors import naming
-from actors.domain.events import Event, MalformedEvent, Topic
+from actors.domain.events import Event, MalformedEvent, Topic, read_event
 from actors.domain.messages import compose
 from actors.domain.preferences import NOTIFIABLE, Channel
 from adapters import database, deliveries, kafka, ledger_store, recipients
@@ -62,13 +62,7 @@ class Messaging:
         consumer = kafka.consumer(settings.kafka_bootstrap)
         await consumer.start()
         partitions = await self._partitions(consumer)
-        consumer.assign(partitions)
-        saved = await ledger_store.load_offsets(naming.MESSAGING)
-        for partition in partitions:
-            if (offset := saved.get((partition.topic, partition.partition))) is not None:
-                consumer.seek(partition, offset)
-            else:
-                await consumer.seek_to_beginning(partition)
+        await kafka.resume(consumer, partitions, await ledger_store.load_offsets(naming.MESSAGING))
         self._ready.set()
         while True:
             try:
@@ -114,7 +108,7 @@ class Messaging:
         for records in batches.values():
             for record in records:
                 try:
-                    events.append((record, _read(record)))
+                    events.append((record, read_event(record.topic, record.value)))
                 except MalformedEvent as error:
                     if Topic(record.topic) in OWNED:
                         batch.dead_letters.append(_dead_letter(record, str(error)))
@@ -131,15 +125,6 @@ class Messaging:
         for channel in await deliveries.claim(batch, datetime.now(UTC)):
             # Fire and forget: a courier that misses this finds the work at its next poll.
             self._couriers[channel].wake.remote()
-
-
-def _read(record: ConsumerRecord[bytes, bytes]) -> Event:
-    if record.value is None:
-        raise MalformedEvent("the record has no value")
-    event = Event.from_json(record.value)
-    if event.type.value != record.topic:
-        raise MalformedEvent(f"a {event.type.value} event on the {record.topic} topic")
-    return event
 
 
 def _dead_letter(record: ConsumerRecord[bytes, bytes], reason: str) -> DeadLetter:

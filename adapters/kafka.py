@@ -1,10 +1,10 @@
 """Kafka through aiokafka: topics, producers, consumers and the partition of a user."""
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from uuid import UUID
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import DefaultPartitioner
@@ -56,3 +56,19 @@ def consumer(bootstrap: str, *, group_id: str | None = None) -> AIOKafkaConsumer
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
+
+
+async def resume(
+    consumer: AIOKafkaConsumer,
+    partitions: list[TopicPartition],
+    stored: Mapping[tuple[str, int], int],
+) -> None:
+    """Assign the partitions (no group rebalance) and seek each to the next offset stored with
+    the consumer's state, or to its start when nothing is stored."""
+    consumer.assign(partitions)
+    for tp in partitions:
+        offset = stored.get((tp.topic, tp.partition))
+        if offset is None:
+            await consumer.seek_to_beginning(tp)
+        else:
+            consumer.seek(tp, offset)

@@ -99,3 +99,13 @@ def _encode(value: object) -> str:
     if isinstance(value, UUID | datetime):
         return value.isoformat() if isinstance(value, datetime) else str(value)
     raise TypeError(f"cannot encode {type(value).__name__} in an event")
+
+
+def read_event(topic: str, value: bytes | None) -> Event:
+    """The event in a record of `topic`; MalformedEvent if it holds none, or another topic's."""
+    if value is None:
+        raise MalformedEvent("the record has no value")
+    event = Event.from_json(value)
+    if event.type.value != topic:
+        raise MalformedEvent(f"a {event.type.value} event on the {topic} topic")
+    return event

@@ -37,3 +37,20 @@ async def signup_and_login(api: httpx.AsyncClient, **profile: str) -> Account:
     return Account(
         UUID(created.json()["id"]), email, password, body["access_token"], body["refresh_token"]
     )
+
+
+async def create_budget(
+    api: httpx.AsyncClient,
+    account: Account,
+    category: str = "food",
+    limit: str = "100",
+    period: str = "monthly",
+) -> str:
+    """A budget of the account's; returns its id."""
+    response = await api.post(
+        "/api/budget",
+        headers=account.auth,
+        json={"category": category, "limit": limit, "period": period},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])

@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaProducer
 
 from actors.domain.events import Topic
 from serve.system import RunningSystem
-from tests.e2e.identity import Account, signup_and_login
+from tests.e2e.identity import Account, create_budget, signup_and_login
 from tests.kafka_reader import read_records_until, read_until
 
 
@@ -37,20 +37,8 @@ async def test_backdating_and_edits_move_money_between_periods_and_categories(
     api: httpx.AsyncClient,
 ) -> None:
     account = await signup_and_login(api)
-    food = (
-        await api.post(
-            "/api/budget",
-            headers=account.auth,
-            json={"category": "food", "limit": "100", "period": "monthly"},
-        )
-    ).json()["id"]
-    fun = (
-        await api.post(
-            "/api/budget",
-            headers=account.auth,
-            json={"category": "fun", "limit": "100", "period": "monthly"},
-        )
-    ).json()["id"]
+    food = await create_budget(api, account, "food", "100", "monthly")
+    fun = await create_budget(api, account, "fun", "100", "monthly")
     today = datetime.now(UTC).date()
     last_month = _month_ago(today)
     at_noon = datetime.combine(last_month, datetime.min.time(), UTC) + timedelta(hours=12)
@@ -74,13 +62,7 @@ async def test_backdating_and_edits_move_money_between_periods_and_categories(
 async def test_periods_follow_the_users_time_zone(api: httpx.AsyncClient) -> None:
     account = await signup_and_login(api)
     await api.patch("/api/user/me", headers=account.auth, json={"timezone": "Pacific/Auckland"})
-    budget = (
-        await api.post(
-            "/api/budget",
-            headers=account.auth,
-            json={"category": "food", "limit": "100", "period": "monthly"},
-        )
-    ).json()["id"]
+    budget = await create_budget(api, account, "food", "100", "monthly")
     # 1 March 2026, 11:00 UTC is already the evening of 1 March in Auckland; 28 February, 12:00
     # UTC is 1 March 01:00 there: both count in Auckland's March.
     await _expense(api, account, "10.00", occurred_at="2026-03-01T11:00:00+00:00")
@@ -99,11 +81,7 @@ async def test_deleting_an_expense_rearms_the_alert(
     api: httpx.AsyncClient, system: RunningSystem
 ) -> None:
     account = await signup_and_login(api)
-    await api.post(
-        "/api/budget",
-        headers=account.auth,
-        json={"category": "food", "limit": "100", "period": "weekly"},
-    )
+    await create_budget(api, account, "food", "100", "weekly")
     big = await _expense(api, account, "85.00")
     await _expense(api, account, "2.00")  # still over 80: no second warning
     await api.delete(f"/api/transaction/{big}", headers=account.auth)  # back under: re-armed
@@ -156,11 +134,7 @@ async def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_shard_c
     api: httpx.AsyncClient, system: RunningSystem
 ) -> None:
     account = await signup_and_login(api)
-    await api.post(
-        "/api/budget",
-        headers=account.auth,
-        json={"category": "food", "limit": "100", "period": "monthly"},
-    )
+    await create_budget(api, account, "food", "100", "monthly")
     assert system.settings.kafka_bootstrap
     marker = f"not an event {uuid4()}".encode()
     producer = AIOKafkaProducer(bootstrap_servers=system.settings.kafka_bootstrap)

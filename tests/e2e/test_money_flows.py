@@ -7,7 +7,7 @@ import httpx
 
 from actors.domain.events import Event, Topic
 from serve.system import RunningSystem
-from tests.e2e.identity import Account, signup_and_login
+from tests.e2e.identity import Account, create_budget, signup_and_login
 from tests.kafka_reader import read_until
 
 
@@ -104,13 +104,7 @@ async def test_changing_and_deleting_budgets_and_goals(
     api: httpx.AsyncClient, system: RunningSystem
 ) -> None:
     account = await signup_and_login(api)
-    budget = (
-        await api.post(
-            "/api/budget",
-            headers=account.auth,
-            json={"category": "groceries", "limit": "500", "period": "monthly"},
-        )
-    ).json()
+    budget = {"id": await create_budget(api, account, "groceries", "500", "monthly")}
     await _spend(api, account, "300.00")
     lowered = await api.patch(
         f"/api/budget/{budget['id']}", headers=account.auth, json={"limit": "250"}
