@@ -16,6 +16,7 @@ from adapters.config import Settings
 from adapters.embedded import free_port
 from serve import system as running
 from tests.bench import accounts, latency, report, routes, shard, up
+from tests.bench.cpu import CpuMeter
 
 HOST = "127.0.0.1"
 WRITE_TARGET = 0.6  # of the no-op route's requests/s
@@ -79,6 +80,7 @@ async def _http_figures(
 ) -> None:
     port = int(system.api_url.rsplit(":", 1)[1])
     load = {
+        "meter": CpuMeter(system.postgres.pgdata if system.postgres else None),
         "concurrency": options.concurrency,
         "duration": options.duration,
         "warmup": options.warmup,

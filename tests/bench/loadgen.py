@@ -48,6 +48,7 @@ class Summary:
     max_ms: float
     errors: int  # non-2xx answers and failed connections, in the window
     statuses: dict[str, int] = field(default_factory=dict)
+    generator_cpu_seconds: float = 0.0  # of the generator's own process, the whole run
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ async def _closed(spec: dict[str, Any]) -> dict[str, Any]:
             max_ms=max(latencies, default=math.nan) * 1000,
             errors=errors,
             statuses=statuses,
+            generator_cpu_seconds=time.process_time(),
         )
     )
 

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from tests.bench.accounts import Account
+from tests.bench.cpu import CpuMeter
 from tests.bench.loadgen import Call, Summary, run_closed
 from tests.bench.report import Figure, Target
 
@@ -34,11 +35,14 @@ async def measure(
     duration: float,
     warmup: float,
     target: float,
+    meter: CpuMeter,
     details: dict[str, Any],
 ) -> list[Figure]:
     """The no-op route, then `route`, with the same generator and concurrency."""
     runs: dict[str, Summary] = {}
+    details[route] = {}
     for name in (NO_OP, route):
+        meter.start()
         runs[name] = await run_closed(
             host,
             port,
@@ -47,7 +51,15 @@ async def measure(
             duration=duration,
             warmup=warmup,
         )
-    details[route] = {name: asdict(summary) for name, summary in runs.items()}
+        cores = meter.stop()
+        details[route][name] = asdict(runs[name]) | {
+            "cpu_cores_by_process": cores,
+            "cpu_ms_per_request": {
+                kind: round(1000 * used / runs[name].rate, 3) for kind, used in cores.items()
+            }
+            if runs[name].rate
+            else {},
+        }
     measured, baseline = runs[route], runs[NO_OP]
     errors = measured.errors + baseline.errors
     note = f"{errors} non-2xx or failed answers: {measured.statuses} / {baseline.statuses}"
