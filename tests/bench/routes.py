@@ -1,0 +1,79 @@
+"""Request rate and latency of the hot routes, each against the no-op route under the same load."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from tests.bench.accounts import Account
+from tests.bench.cpu import CpuMeter
+from tests.bench.loadgen import Call, Summary, run_closed
+from tests.bench.report import Figure, Target
+
+NO_OP = "GET /api/health"
+WRITE = "POST /api/transaction"
+READ = "GET /api/budget"
+#: The expense each write records: in a budget's category, far below its limit.
+WRITE_BODY = {"amount": "1.25", "type": "expense", "category": "food"}
+
+
+def calls(route: str, accounts: list[Account]) -> list[Call]:
+    if route == NO_OP:
+        return [Call("GET", "/api/health")]
+    if route == READ:
+        return [Call("GET", "/api/budget", a.token) for a in accounts]
+    return [Call("POST", "/api/transaction", a.token, WRITE_BODY) for a in accounts]
+
+
+async def measure(
+    host: str,
+    port: int,
+    route: str,
+    accounts: list[Account],
+    *,
+    concurrency: int,
+    duration: float,
+    warmup: float,
+    target: float,
+    meter: CpuMeter,
+    details: dict[str, Any],
+) -> list[Figure]:
+    """The no-op route, then `route`, with the same generator and concurrency."""
+    runs: dict[str, Summary] = {}
+    details[route] = {}
+    for name in (NO_OP, route):
+        meter.start()
+        runs[name] = await run_closed(
+            host,
+            port,
+            calls(name, accounts),
+            concurrency=concurrency,
+            duration=duration,
+            warmup=warmup,
+        )
+        cores = meter.stop()
+        details[route][name] = asdict(runs[name]) | {
+            "cpu_cores_by_process": cores,
+            "cpu_ms_per_request": {
+                kind: round(1000 * used / runs[name].rate, 3) for kind, used in cores.items()
+            }
+            if runs[name].rate
+            else {},
+        }
+    measured, baseline = runs[route], runs[NO_OP]
+    errors = measured.errors + baseline.errors
+    note = f"{errors} non-2xx or failed answers: {measured.statuses} / {baseline.statuses}"
+    compared = f"{NO_OP} (run just before)"
+    return [
+        Figure(
+            f"{route} req/s",
+            measured.rate,
+            "req/s",
+            compared,
+            baseline.rate,
+            Target("ratio", ">=", target),
+            note if errors else "",
+        ),
+        Figure(f"{route} p50", measured.p50_ms, "ms", compared, baseline.p50_ms),
+        Figure(f"{route} p99", measured.p99_ms, "ms", compared, baseline.p99_ms),
+    ]
