@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 CONSUMER = "ledger"
 READ_WAIT_SECONDS = 5.0
 BATCH_RECORDS = 2000
+WINDOW_SECONDS = 0.05
+WINDOW_RECORDS = 10_000
 
 
 def owned_partitions(index: int, shards: int, partitions: int) -> list[int]:
@@ -109,12 +111,31 @@ class LedgerShard:
             self._ready.set()
             log.info("%s ready", naming.ledger_shard(self._index))
             while True:
-                batches = await consumer.getmany(timeout_ms=500, max_records=BATCH_RECORDS)
-                if batches:
-                    await self._apply(batches)
+                if window := await self._next_window(consumer):
+                    await self._apply(window)
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
+
+    @staticmethod
+    async def _next_window(
+        consumer: AIOKafkaConsumer,
+    ) -> dict[TopicPartition, list[ConsumerRecord]]:
+        """The records to apply and commit together: what is at hand within WINDOW_SECONDS of
+        the first, up to WINDOW_RECORDS. Under load windows grow, and a user's snapshot is
+        written once per window however many of their events it holds."""
+        window: dict[TopicPartition, list[ConsumerRecord]] = {}
+        batches = await consumer.getmany(timeout_ms=500, max_records=BATCH_RECORDS)
+        deadline = asyncio.get_running_loop().time() + WINDOW_SECONDS
+        count = 0
+        while batches:
+            for tp, records in batches.items():
+                window.setdefault(tp, []).extend(records)
+                count += len(records)
+            if count >= WINDOW_RECORDS or asyncio.get_running_loop().time() >= deadline:
+                break
+            batches = await consumer.getmany(timeout_ms=0, max_records=BATCH_RECORDS)
+        return window
 
     async def _seek_to_stored_offsets(self, consumer: AIOKafkaConsumer) -> None:
         owned = [TopicPartition(t.value, p) for t in rules.LEDGER_TOPICS for p in self._partitions]

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 # NOTIFY wakes the relay at once; the poll is the safety net for a notification missed while
 # the listening connection was down.
 POLL_SECONDS = 1.0
+LINGER_SECONDS = 0.005
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
@@ -58,3 +59,6 @@ class OutboxRelay:
                 log.exception("outbox relay: publishing failed; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                # Woken by a commit: linger a moment so that the commits around it go out in the
+                # same batch (one database round and one Kafka request for many events).
+                await asyncio.sleep(LINGER_SECONDS)

@@ -24,7 +24,7 @@ class Authenticator:
         return claims
 
 
-def _current_claims(
+async def _current_claims(  # async: a plain def would cost a thread-pool hop per request
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims:

@@ -63,13 +63,12 @@ class BudgetOut(BaseModel):
 
 
 def out(position: BudgetPosition) -> BudgetOut:
-    budget = position.budget
     return BudgetOut(
-        id=budget.id,
-        category=budget.category,
-        period=budget.period.value,
-        limit=budget.limit,
-        alert_thresholds=list(budget.thresholds),
+        id=position.id,
+        category=position.category,
+        period=position.period.value,
+        limit=position.limit,
+        alert_thresholds=list(position.thresholds),
         period_start=position.period_start,
         period_end=position.period_end,
         spent=position.spent,

@@ -53,16 +53,15 @@ class GoalOut(BaseModel):
 
 
 def out(position: GoalPosition) -> GoalOut:
-    goal = position.goal
     return GoalOut(
-        id=goal.id,
-        name=goal.name,
-        target_amount=goal.target,
-        deadline=goal.deadline,
-        saved=goal.saved,
+        id=position.id,
+        name=position.name,
+        target_amount=position.target,
+        deadline=position.deadline,
+        saved=position.saved,
         remaining=position.remaining,
         percent=position.percent,
-        achieved_at=goal.achieved_at,
+        achieved_at=position.achieved_at,
         monthly_needed=position.monthly_needed,
     )
 

@@ -36,7 +36,7 @@ class LedgerReader:
         return version, local_date(datetime.now(UTC), timezone)
 
 
-def _reader(request: Request) -> LedgerReader:
+async def _reader(request: Request) -> LedgerReader:
     return request.app.state.ledger  # type: ignore[no-any-return]
 
 

@@ -89,9 +89,15 @@ class Goal:
     achieved_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BudgetPosition:
-    budget: Budget
+    """A budget and where it stands in one period: flat, so that it travels light."""
+
+    id: UUID
+    category: str
+    period: Period
+    limit: Decimal
+    thresholds: tuple[int, ...]
     period_start: date
     period_end: date
     spent: Decimal
@@ -100,9 +106,14 @@ class BudgetPosition:
     status: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GoalPosition:
-    goal: Goal
+    id: UUID
+    name: str
+    target: Decimal
+    deadline: date | None
+    saved: Decimal
+    achieved_at: datetime | None
     remaining: Decimal
     percent: Decimal
     monthly_needed: Decimal | None
@@ -279,7 +290,11 @@ class Ledger:
         else:
             status = "ok"
         return BudgetPosition(
-            budget=budget,
+            id=budget.id,
+            category=budget.category,
+            period=budget.period,
+            limit=budget.limit,
+            thresholds=budget.thresholds,
             period_start=start,
             period_end=period_end(budget.period, day),
             spent=cents(spent),
@@ -325,7 +340,12 @@ class Ledger:
         if goal.deadline is not None:
             monthly = cents(remaining / months_left(today, goal.deadline))
         return GoalPosition(
-            goal=goal,
+            id=goal.id,
+            name=goal.name,
+            target=goal.target,
+            deadline=goal.deadline,
+            saved=goal.saved,
+            achieved_at=goal.achieved_at,
             remaining=cents(remaining),
             percent=percent_of(goal.saved, goal.target),
             monthly_needed=monthly,
