@@ -13,8 +13,9 @@ class Settings(BaseSettings):
     """Read once by the CLI; resolved copies travel to the deployments and actors."""
 
     # No populate_by_name: it would read a field named `home` from $HOME. Code that builds
-    # Settings by hand passes the aliased fields by their variable names (LEDGERFLOW_HOME=...).
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    # Settings by hand passes the aliased fields by their variable names (LEDGERFLOW_HOME=...);
+    # extra="forbid" refuses `home=...`, which would otherwise be dropped without a word.
+    model_config = SettingsConfigDict(extra="forbid", frozen=True)
 
     home: Path = Field(Path(".ledgerflow"), validation_alias="LEDGERFLOW_HOME")
     database_url: str | None = None

@@ -137,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="ledgerflow-bench-"))
     try:
         # Embedded defaults whatever the environment says: the bench owns what it measures.
-        settings = Settings(home=home, database_url=None, kafka_bootstrap=None, ray_address=None)
+        settings = Settings(
+            LEDGERFLOW_HOME=home, database_url=None, kafka_bootstrap=None, ray_address=None
+        )
         began = time.perf_counter()
         system = running.start(settings, host=HOST, port=free_port(), say=say)
         run.details["system_start_seconds"] = time.perf_counter() - began

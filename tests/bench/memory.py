@@ -74,14 +74,13 @@ def breakdown(template: SnapshotTemplate) -> dict[str, Any]:
     user = uuid4()
     ledger: Ledger = snapshots.load(user, template.for_user()[0])
     parts = {
-        "spent (per category, period, start)": ledger.spent,
-        "budgets (3)": ledger.budgets,
+        "budgets (3), with their spending per period": ledger.budgets,
         "goals (1)": ledger.goals,
         "pending": ledger.pending,
     }
     seen: set[int] = {id(ledger.user_id)}
     sizes = {name: deep_size(part, seen) for name, part in parts.items()}
-    sizes["Ledger object and its __dict__"] = sys.getsizeof(ledger) + sys.getsizeof(vars(ledger))
+    sizes["Ledger object (slots)"] = sys.getsizeof(ledger)
     sizes["user id key (UUID)"] = deep_size(user)
     table = dict.fromkeys(range(TABLE_SAMPLE))
     sizes["entry in the shard's dict of ledgers"] = sys.getsizeof(table) // TABLE_SAMPLE
@@ -89,5 +88,6 @@ def breakdown(template: SnapshotTemplate) -> dict[str, Any]:
         "bytes": sizes,
         "total": sum(sizes.values()),
         "snapshot_bytes": len(template.state),
+        "resting_bytes": sys.getsizeof(template.state),
         "spent_entries": len(ledger.spent),
     }
