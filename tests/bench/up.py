@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import sys
@@ -14,21 +13,11 @@ from typing import Any
 
 from adapters.embedded import free_port
 from tests.bench.report import Figure
+from tests.up_environment import embedded_defaults
 
 READY_WITHIN = 240.0
 STOP_WITHIN = 120.0
 POLL_SECONDS = 0.1
-#: Settings of the bench's own system that `up` must not see: it starts its own of each.
-CONFIGURED = ("DATABASE_URL", "KAFKA_BOOTSTRAP", "RAY_ADDRESS", "LEDGERFLOW_HOME")
-
-
-def _environment(home: Path) -> dict[str, str]:
-    kept = {
-        name: value
-        for name, value in os.environ.items()
-        if name.upper() not in CONFIGURED and not name.upper().startswith("RAY_SERVE_")
-    }
-    return kept | {"LEDGERFLOW_HOME": str(home)}
 
 
 async def _health(port: int) -> bool:
@@ -61,7 +50,7 @@ async def measure(details: dict[str, Any], say: Any) -> Figure:
         str(port),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
-        env=_environment(home),
+        env=embedded_defaults(home),
     )
 
     ready = asyncio.Event()  # `up` printed that it is ready: every part has started

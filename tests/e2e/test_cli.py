@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -14,16 +13,9 @@ import pytest
 
 from adapters.embedded import free_port
 from tests.eventually import eventually
+from tests.up_environment import embedded_defaults
 
 READY_WITHIN = 240.0
-CONFIGURED = (
-    "DATABASE_URL",
-    "KAFKA_BOOTSTRAP",
-    "RAY_ADDRESS",
-    "LEDGERFLOW_HOME",
-    "SMTP_HOST",
-    "TWILIO_ACCOUNT_SID",
-)
 
 
 class Up:
@@ -57,16 +49,6 @@ class Up:
         return code
 
 
-def _environment(home: Path) -> dict[str, str]:
-    # Without this session's settings, and without the Serve ports its own Ray took.
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in CONFIGURED and not k.startswith("RAY_SERVE_")
-    }
-    return env | {"LEDGERFLOW_HOME": str(home)}
-
-
 @contextlib.asynccontextmanager
 async def _up(home: Path, port: int) -> AsyncIterator[Up]:
     process = await asyncio.create_subprocess_exec(
@@ -78,7 +60,7 @@ async def _up(home: Path, port: int) -> AsyncIterator[Up]:
         str(port),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
-        env=_environment(home),
+        env=embedded_defaults(home),
     )
     up = Up(process)
     try:
@@ -110,7 +92,7 @@ async def _status(home: Path) -> tuple[int, str]:
         "status",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
-        env=_environment(home),
+        env=embedded_defaults(home),
     )
     out, _ = await process.communicate()
     return process.returncode or 0, out.decode()
