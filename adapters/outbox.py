@@ -4,7 +4,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from aiokafka import AIOKafkaProducer
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -18,23 +18,12 @@ KEEP_PUBLISHED = timedelta(days=7)
 
 
 async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
-    """Add events to the outbox inside the caller's transaction; the relay wakes on commit."""
-    if not events:
-        return
-    await OutboxEvent.bulk_create(
-        [
-            OutboxEvent(
-                event_id=event.id,
-                topic=event.type.value,
-                key=str(event.user_id),
-                value=event.to_json(),
-            )
-            for event in events
-        ],
-        using_db=connection,
+    """Add events to the outbox inside the caller's transaction. A trigger (migration 0004)
+    notifies the relay, and PostgreSQL delivers that at commit, never after a rollback."""
+    await _insert(
+        connection,
+        [(event.id, event.type.value, str(event.user_id), event.to_json()) for event in events],
     )
-    # NOTIFY is delivered when the transaction commits, and never if it rolls back.
-    await connection.execute_query(f"NOTIFY {CHANNEL}")
 
 
 async def stage_dead_letter(
@@ -42,14 +31,22 @@ async def stage_dead_letter(
 ) -> None:
     """Stage a record that could not be processed for `<topic>.dead_letter`, with the reason."""
     record = {"topic": topic, "reason": reason, "value": value.decode(errors="replace")}
-    await OutboxEvent.create(
-        event_id=uuid4(),
-        topic=f"{topic}.dead_letter",
-        key=(key or b"").decode(errors="replace")[:64],
-        value=json.dumps(record).encode(),
-        using_db=connection,
+    key_text = (key or b"").decode(errors="replace")[:64]
+    await _insert(
+        connection, [(uuid4(), f"{topic}.dead_letter", key_text, json.dumps(record).encode())]
     )
-    await connection.execute_query(f"NOTIFY {CHANNEL}")
+
+
+async def _insert(connection: BaseDBAsyncClient, rows: list[tuple[UUID, str, str, bytes]]) -> None:
+    # Plain SQL: this runs on every write, and the ORM's per-row objects cost more than the row.
+    sql = (
+        "INSERT INTO outbox (event_id, topic, key, value, created_at)"
+        " VALUES ($1, $2, $3, $4, now())"
+    )
+    if len(rows) == 1:
+        await connection.execute_query(sql, list(rows[0]))
+    elif rows:
+        await connection.execute_many(sql, [list(row) for row in rows])
 
 
 async def publish_pending(producer: AIOKafkaProducer, batch_size: int = 500) -> int:

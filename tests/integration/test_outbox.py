@@ -1,6 +1,8 @@
 """The outbox: an event committed but never sent (a crash between commit and send) is
 published by the relay exactly once, however many times the relay runs."""
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -9,6 +11,7 @@ from tortoise.transactions import in_transaction
 from actors.domain.events import Event, Topic
 from adapters import kafka, outbox
 from adapters.config import Settings
+from adapters.listener import PgListener
 from adapters.models import OutboxEvent
 from tests.kafka_reader import read_until
 
@@ -46,3 +49,28 @@ async def test_a_rolled_back_transaction_stages_nothing(db: Settings) -> None:
     except RuntimeError:
         pass
     assert not await OutboxEvent.filter(event_id=event.id).exists()
+
+
+async def test_a_commit_that_stages_events_wakes_the_relay_and_a_rollback_does_not(
+    db: Settings,
+) -> None:
+    assert db.database_url
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    listener = PgListener(db.database_url, outbox.CHANNEL, heard.put_nowait)
+    await listener.start()
+    try:
+        with contextlib.suppress(RuntimeError):
+            async with in_transaction() as connection:
+                await outbox.stage(
+                    [Event(Topic.USER_REGISTERED, uuid4(), datetime.now(UTC), {})], connection
+                )
+                raise RuntimeError("rolled back")
+        async with in_transaction() as connection:
+            await outbox.stage(
+                [Event(Topic.USER_REGISTERED, uuid4(), datetime.now(UTC), {}) for _ in "ab"],
+                connection,
+            )
+        await asyncio.wait_for(heard.get(), 10)
+        assert heard.empty()  # one notification for the commit, none for the rollback
+    finally:
+        await listener.stop()
