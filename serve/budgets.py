@@ -63,19 +63,7 @@ class BudgetOut(BaseModel):
 
 
 def out(position: BudgetPosition) -> BudgetOut:
-    return BudgetOut(
-        id=position.id,
-        category=position.category,
-        period=position.period.value,
-        limit=position.limit,
-        alert_thresholds=list(position.thresholds),
-        period_start=position.period_start,
-        period_end=position.period_end,
-        spent=position.spent,
-        remaining=position.remaining,
-        percent=position.percent,
-        status=position.status,  # type: ignore[arg-type]
-    )
+    return BudgetOut.model_validate(position, from_attributes=True)
 
 
 @router.post("", status_code=201)

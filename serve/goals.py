@@ -53,17 +53,7 @@ class GoalOut(BaseModel):
 
 
 def out(position: GoalPosition) -> GoalOut:
-    return GoalOut(
-        id=position.id,
-        name=position.name,
-        target_amount=position.target,
-        deadline=position.deadline,
-        saved=position.saved,
-        remaining=position.remaining,
-        percent=position.percent,
-        achieved_at=position.achieved_at,
-        monthly_needed=position.monthly_needed,
-    )
+    return GoalOut.model_validate(position, from_attributes=True)
 
 
 @router.post("", status_code=201)

@@ -97,7 +97,7 @@ class BudgetPosition:
     category: str
     period: Period
     limit: Decimal
-    thresholds: tuple[int, ...]
+    alert_thresholds: tuple[int, ...]
     period_start: date
     period_end: date
     spent: Decimal
@@ -110,7 +110,7 @@ class BudgetPosition:
 class GoalPosition:
     id: UUID
     name: str
-    target: Decimal
+    target_amount: Decimal
     deadline: date | None
     saved: Decimal
     achieved_at: datetime | None
@@ -294,7 +294,7 @@ class Ledger:
             category=budget.category,
             period=budget.period,
             limit=budget.limit,
-            thresholds=budget.thresholds,
+            alert_thresholds=budget.thresholds,
             period_start=start,
             period_end=period_end(budget.period, day),
             spent=cents(spent),
@@ -342,7 +342,7 @@ class Ledger:
         return GoalPosition(
             id=goal.id,
             name=goal.name,
-            target=goal.target,
+            target_amount=goal.target,
             deadline=goal.deadline,
             saved=goal.saved,
             achieved_at=goal.achieved_at,
