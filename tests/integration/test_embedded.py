@@ -22,6 +22,7 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from adapters import embedded
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from tests.eventually import eventually
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -105,10 +106,7 @@ async def test_postgres_start_connect_share_stop(pg_home: Path) -> None:
     # The postmaster itself is SIGKILLed (it stays a zombie until PID 1 reaps it, which blocks a
     # naive restart): start() clears the stale lock files and the server recovers.
     os.kill(pid, signal.SIGKILL)
-    for _ in range(100):
-        if _gone(pid):
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: asyncio.to_thread(_gone, pid), within=5)
     assert await asyncio.to_thread(pg.start) == url
     assert not pg.reused and pg.pid not in (None, pid)
     pid = pg.pid
