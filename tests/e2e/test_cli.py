@@ -4,7 +4,6 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -13,62 +12,7 @@ import pytest
 
 from adapters.embedded import free_port
 from tests.eventually import eventually
-from tests.up_environment import embedded_defaults
-
-READY_WITHIN = 240.0
-
-
-class Up:
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self.lines: list[str] = []
-        self._ready = asyncio.Event()
-        self._drain = asyncio.get_running_loop().create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.process.stdout
-        async for raw in self.process.stdout:
-            line = raw.decode(errors="replace").rstrip()
-            self.lines.append(line)
-            if line.startswith("Press Ctrl-C"):
-                self._ready.set()
-
-    async def ready(self) -> None:
-        waiter = asyncio.ensure_future(self._ready.wait())
-        exited = asyncio.ensure_future(self.process.wait())
-        done, _ = await asyncio.wait(
-            {waiter, exited}, timeout=READY_WITHIN, return_when="FIRST_COMPLETED"
-        )
-        exited.cancel()
-        assert waiter in done, "ledgerflow up did not become ready:\n" + "\n".join(self.lines[-40:])
-
-    async def stop(self, signum: int = signal.SIGINT) -> int:
-        self.process.send_signal(signum)
-        code = await asyncio.wait_for(self.process.wait(), 90)
-        await self._drain
-        return code
-
-
-@contextlib.asynccontextmanager
-async def _up(home: Path, port: int) -> AsyncIterator[Up]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "serve.cli",
-        "up",
-        "--http-port",
-        str(port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env=embedded_defaults(home),
-    )
-    up = Up(process)
-    try:
-        yield up
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+from tests.ledgerflow_up import embedded_defaults, running
 
 
 def _processes_using(home: Path) -> list[str]:
@@ -102,7 +46,7 @@ async def _status(home: Path) -> tuple[int, str]:
 async def test_up_serves_stops_cleanly_and_keeps_users(tmp_path: Path) -> None:
     home, port = tmp_path / "home", free_port()
     email, password = "first-run@example.com", "s3cret-pass"
-    async with _up(home, port) as up:
+    async with running(home, port) as up:
         await up.ready()
         output = "\n".join(up.lines)
         for part in ("api", "docs", "dashboard", "database", "kafka", "email", "sms"):
@@ -125,7 +69,7 @@ async def test_up_serves_stops_cleanly_and_keeps_users(tmp_path: Path) -> None:
     code, status = await _status(home)
     assert code == 1 and "not running" in status
 
-    async with _up(home, port) as again:
+    async with running(home, port) as again:
         await again.ready()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
             login = await api.post("/api/user/login", json={"email": email, "password": password})
