@@ -69,13 +69,3 @@ async def migrate(database_url: str) -> None:
 
 async def disconnect() -> None:
     await Tortoise.close_connections()
-
-
-def cli_config() -> dict[str, Any]:
-    """For `python -m tortoise -c adapters.database.CLI_CONFIG makemigrations`."""
-    from adapters.config import Settings
-
-    return tortoise_config(Settings().database_url or "postgres://postgres@127.0.0.1:5432/postgres")
-
-
-CLI_CONFIG = cli_config()
