@@ -11,13 +11,11 @@ from tortoise.transactions import in_transaction
 
 from actors.domain.errors import Conflict
 from actors.domain.events import Topic
+from actors.domain.ledger import spent_per_period
 from actors.domain.periods import Period, local_date
 from adapters import ledger_changes
 from adapters.ledger_changes import LedgerChange
 from adapters.models import Budget
-
-# PostgreSQL's date_trunc('week') starts weeks on Monday, as the ledger does.
-_TRUNC = {Period.WEEKLY: "week", Period.MONTHLY: "month", Period.YEARLY: "year"}
 
 
 async def _event(
@@ -47,13 +45,14 @@ async def _event(
 async def _spent_so_far(
     connection: BaseDBAsyncClient, user_id: UUID, category: str, period: Period
 ) -> dict[str, str]:
+    # Summed per day here and per period by the domain, so that a period has one definition.
     rows = await connection.execute_query_dict(
-        "SELECT date_trunc($3::text, local_date)::date AS start, sum(amount) AS total"
+        "SELECT local_date, sum(amount) AS total"
         " FROM transactions WHERE user_id = $1 AND type = 'expense' AND category = $2"
-        " GROUP BY 1",
-        [user_id, category, _TRUNC[period]],
+        " GROUP BY local_date",
+        [user_id, category],
     )
-    return {row["start"].isoformat(): str(row["total"]) for row in rows if row["total"]}
+    return spent_per_period(period, ((row["local_date"], row["total"]) for row in rows))
 
 
 async def create(

@@ -2,7 +2,7 @@
 alerts that changes to them raise, each once per budget, period and threshold."""
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -359,6 +359,15 @@ def shared_thresholds(values: list[int] | tuple[int, ...]) -> tuple[int, ...]:
     """One tuple object per distinct list of thresholds, shared by every budget using it."""
     thresholds = tuple(sorted(values))
     return _THRESHOLDS.setdefault(thresholds, thresholds)
+
+
+def spent_per_period(period: Period, days: Iterable[tuple[date, Decimal]]) -> dict[str, str]:
+    """A budget's earlier spending as its `budget_changed` event carries it: the category's
+    expenses per local date, summed per period start by the same rule the ledger applies."""
+    totals: dict[date, Decimal] = {}
+    for day, amount in days:
+        _add(totals, period_start(period, day), amount)
+    return {start.isoformat(): str(total) for start, total in totals.items()}
 
 
 def _add(totals: dict[date, Decimal], start: date, amount: Decimal) -> None:

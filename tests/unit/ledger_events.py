@@ -1,7 +1,6 @@
 """Builds one user's ledger events the way the services do: numbered 1, 2, 3... per user, with
 the payloads described in actors/domain/ledger.py."""
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -10,8 +9,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from actors.domain.events import Event, Topic
-from actors.domain.ledger import Entry, EntryType, Ledger
-from actors.domain.periods import Period, period_start
+from actors.domain.ledger import Entry, EntryType, Ledger, spent_per_period
+from actors.domain.periods import Period
 
 TODAY = date(2024, 6, 12)  # a Wednesday; its week runs 10-16 June 2024
 NOW = datetime(2024, 6, 12, 9, 30, tzinfo=UTC)
@@ -111,11 +110,14 @@ class Stream:
 
     def spent_so_far(self, category: str, period: Period) -> dict[str, str]:
         """What the service sums from its transactions table when it numbers a budget change."""
-        totals: dict[date, Decimal] = defaultdict(Decimal)
-        for entry in self.entries.values():
-            if entry.type is EntryType.EXPENSE and entry.category == category:
-                totals[period_start(period, entry.day)] += entry.amount
-        return {start.isoformat(): str(total) for start, total in totals.items() if total}
+        return spent_per_period(
+            period,
+            (
+                (entry.day, entry.amount)
+                for entry in self.entries.values()
+                if entry.type is EntryType.EXPENSE and entry.category == category
+            ),
+        )
 
     def delete_budget(self, budget_id: UUID, today: date = TODAY) -> Event:
         return self._next(
