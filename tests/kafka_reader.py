@@ -40,7 +40,7 @@ async def _read(
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(await _partitions(consumer, topic))]
+        partitions = await topic_partitions(consumer, topic)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         found: list[bytes] = []
@@ -48,19 +48,21 @@ async def _read(
             while True:
                 batches = await consumer.getmany(timeout_ms=100)
                 found += [r.value for rs in batches.values() for r in rs]
-                if done(found) and await _caught_up(consumer, partitions):
+                if done(found) and await caught_up(consumer, partitions):
                     return found
     finally:
         await consumer.stop()
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+async def topic_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    """The topic's partitions, in order, once the consumer's metadata knows them."""
     while not (partitions := consumer.partitions_for_topic(topic)):
         await consumer._client.force_metadata_update()
-    return partitions
+    return [TopicPartition(topic, p) for p in sorted(partitions)]
 
 
-async def _caught_up(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> bool:
+async def caught_up(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> bool:
+    """Whether the consumer has read up to the end of each of `partitions`."""
     # The high watermark from the fetches themselves: Tansu's answer to end_offsets() is wrong
     # for batches of more than one record.
     for tp in partitions:

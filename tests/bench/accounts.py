@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import httpx
 
 from tests.bench.seed import BUDGETS, GOAL_TARGET, LIMIT
+from tests.e2e.identity import Account, signup_and_login
 
-PASSWORD = "correct horse battery staple"
 PARALLEL = 8  # sign-ups at once: Argon2 is CPU work, more would only queue
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Account:
-    user_id: UUID
-    token: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
 
 async def _bounded(count: int, work: Callable[[int], Awaitable[T]]) -> list[T]:
@@ -49,17 +38,7 @@ async def sign_up(api: httpx.AsyncClient, count: int) -> list[Account]:
 
     async def one(index: int) -> Account:
         email = f"bench-{run}-{index}@example.com"
-        user = _ok(
-            await api.post(
-                "/api/user/signup",
-                json={"name": f"Bench {index}", "email": email, "password": PASSWORD},
-            ),
-            201,
-        )
-        tokens = _ok(
-            await api.post("/api/user/login", json={"email": email, "password": PASSWORD}), 200
-        )
-        return Account(UUID(user["id"]), tokens["access_token"])
+        return await signup_and_login(api, email=email, name=f"Bench {index}")
 
     return await _bounded(count, one)
 

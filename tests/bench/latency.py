@@ -17,9 +17,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from actors.domain.events import Event, Topic
 from adapters import kafka
-from tests.bench.accounts import Account
 from tests.bench.loadgen import Call, percentile, run_paced
 from tests.bench.report import Figure, Target
+from tests.e2e.identity import Account
+from tests.kafka_reader import caught_up, topic_partitions
 
 ALERT_CATEGORY = "bench-alerts"
 PROBE_TOPIC = "bench_probe"
@@ -61,12 +62,10 @@ class Observer:
         await consumer.start()
         owned = []
         for topic in (Topic.BUDGET_EXCEEDED.value, PROBE_TOPIC):
-            while not (partitions := consumer.partitions_for_topic(topic)):
-                await consumer._client.force_metadata_update()
-            owned += [TopicPartition(topic, p) for p in sorted(partitions)]
+            owned += await topic_partitions(consumer, topic)
         consumer.assign(owned)
         await consumer.seek_to_beginning(*owned)
-        while not await _caught_up(consumer, owned):
+        while not await caught_up(consumer, owned):
             self._take(await consumer.getmany(timeout_ms=100))
         self.alerts.clear()
         self.probes.clear()
@@ -111,15 +110,6 @@ class Observer:
             await self._consumer.stop()
 
 
-async def _caught_up(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> bool:
-    # The high watermark from the fetches: Tansu's end_offsets() is wrong for multi-record batches.
-    for tp in partitions:
-        highwater = consumer.highwater(tp)
-        if highwater is None or await consumer.position(tp) < highwater:
-            return False
-    return True
-
-
 @dataclass
 class Probe:
     """Sends a probe every PROBE_INTERVAL with the project's producer settings, and notes when
@@ -161,7 +151,7 @@ async def _alert_budgets(api: httpx.AsyncClient, accounts: list[Account]) -> dic
         response = await api.post("/api/budget", json=body, headers=account.auth)
         if response.status_code != 201:
             raise RuntimeError(f"alert budget: {response.status_code} {response.text}")
-        budgets[account.user_id] = response.json()["id"]
+        budgets[account.id] = response.json()["id"]
     return budgets
 
 
@@ -183,8 +173,8 @@ def _samples(
             "category": ALERT_CATEGORY,
             "occurred_at": datetime.combine(monday, clock(12), UTC).isoformat(),
         }
-        calls.append(Call("POST", "/api/transaction", account.token, body))
-        keys.append((str(account.user_id), budgets[account.user_id], monday.isoformat()))
+        calls.append(Call("POST", "/api/transaction", account.access, body))
+        keys.append((str(account.id), budgets[account.id], monday.isoformat()))
     return calls, keys
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from tests.bench.accounts import Account
 from tests.bench.cpu import CpuMeter
 from tests.bench.loadgen import Call, Summary, run_closed
 from tests.bench.report import Figure, Target
+from tests.e2e.identity import Account
 
 NO_OP = "GET /api/health"
 WRITE = "POST /api/transaction"
@@ -21,8 +21,8 @@ def calls(route: str, accounts: list[Account]) -> list[Call]:
     if route == NO_OP:
         return [Call("GET", "/api/health")]
     if route == READ:
-        return [Call("GET", "/api/budget", a.token) for a in accounts]
-    return [Call("POST", "/api/transaction", a.token, WRITE_BODY) for a in accounts]
+        return [Call("GET", "/api/budget", a.access) for a in accounts]
+    return [Call("POST", "/api/transaction", a.access, WRITE_BODY) for a in accounts]
 
 
 async def measure(

@@ -1,4 +1,5 @@
-"""Signing up and logging in over HTTP, shared by the end-to-end tests."""
+"""Signing up, logging in and a user's first budgets and expenses over HTTP, shared by the
+end-to-end tests and the benchmark."""
 
 from dataclasses import dataclass
 from uuid import UUID, uuid4
@@ -52,5 +53,15 @@ async def create_budget(
         headers=account.auth,
         json={"category": category, "limit": limit, "period": period},
     )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def spend(
+    api: httpx.AsyncClient, account: Account, amount: str, category: str = "food", **extra: str
+) -> str:
+    """An expense of the account's (`occurred_at=...` and other fields in `extra`); its id."""
+    body = {"amount": amount, "type": "expense", "category": category} | extra
+    response = await api.post("/api/transaction", headers=account.auth, json=body)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])

@@ -10,19 +10,12 @@ from aiokafka import AIOKafkaProducer
 
 from actors.domain.events import Topic
 from serve.system import RunningSystem
-from tests.e2e.identity import Account, create_budget, signup_and_login
+from tests.e2e.identity import Account, create_budget, signup_and_login, spend
 from tests.kafka_reader import read_records_until, read_until
 
 
 def _month_ago(today: date) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=15)
-
-
-async def _expense(api: httpx.AsyncClient, account: Account, amount: str, **extra: str) -> str:
-    body = {"amount": amount, "type": "expense", "category": "food"} | extra
-    response = await api.post("/api/transaction", headers=account.auth, json=body)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 async def _budget(api: httpx.AsyncClient, account: Account, budget_id: str, day: date) -> dict:
@@ -43,7 +36,7 @@ async def test_backdating_and_edits_move_money_between_periods_and_categories(
     last_month = _month_ago(today)
     at_noon = datetime.combine(last_month, datetime.min.time(), UTC) + timedelta(hours=12)
 
-    backdated = await _expense(api, account, "30.00", occurred_at=at_noon.isoformat())
+    backdated = await spend(api, account, "30.00", occurred_at=at_noon.isoformat())
     assert (await _budget(api, account, food, last_month))["spent"] == "30.00"
     assert (await _budget(api, account, food, today))["spent"] == "0.00"
 
@@ -65,9 +58,9 @@ async def test_periods_follow_the_users_time_zone(api: httpx.AsyncClient) -> Non
     budget = await create_budget(api, account, "food", "100", "monthly")
     # 1 March 2026, 11:00 UTC is already the evening of 1 March in Auckland; 28 February, 12:00
     # UTC is 1 March 01:00 there: both count in Auckland's March.
-    await _expense(api, account, "10.00", occurred_at="2026-03-01T11:00:00+00:00")
-    await _expense(api, account, "5.00", occurred_at="2026-02-28T12:00:00+00:00")
-    await _expense(api, account, "1.00", occurred_at="2026-02-28T10:00:00+00:00")
+    await spend(api, account, "10.00", occurred_at="2026-03-01T11:00:00+00:00")
+    await spend(api, account, "5.00", occurred_at="2026-02-28T12:00:00+00:00")
+    await spend(api, account, "1.00", occurred_at="2026-02-28T10:00:00+00:00")
     march = await _budget(api, account, budget, date(2026, 3, 10))
     assert (march["period_start"], march["period_end"], march["spent"]) == (
         "2026-03-01",
@@ -82,10 +75,10 @@ async def test_deleting_an_expense_rearms_the_alert(
 ) -> None:
     account = await signup_and_login(api)
     await create_budget(api, account, "food", "100", "weekly")
-    big = await _expense(api, account, "85.00")
-    await _expense(api, account, "2.00")  # still over 80: no second warning
+    big = await spend(api, account, "85.00")
+    await spend(api, account, "2.00")  # still over 80: no second warning
     await api.delete(f"/api/transaction/{big}", headers=account.auth)  # back under: re-armed
-    await _expense(api, account, "90.00")  # over 80 again: a warning again
+    await spend(api, account, "90.00")  # over 80 again: a warning again
     [budget] = (await api.get("/api/budget", headers=account.auth)).json()
     assert budget["status"] == "warning"
     assert system.settings.kafka_bootstrap
@@ -107,7 +100,7 @@ async def test_listing_filters_and_pages_newest_first(api: httpx.AsyncClient) ->
     account = await signup_and_login(api)
     base = datetime(2026, 10, 1, 12, tzinfo=UTC)
     for day in range(7):
-        await _expense(
+        await spend(
             api,
             account,
             f"{day + 1}.00",
@@ -145,7 +138,7 @@ async def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_shard_c
         )
     finally:
         await producer.stop()
-    await _expense(api, account, "20.00")
+    await spend(api, account, "20.00")
     [budget] = (await api.get("/api/budget", headers=account.auth)).json()
     assert budget["spent"] == "20.00"
 

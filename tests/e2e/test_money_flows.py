@@ -7,15 +7,8 @@ import httpx
 
 from actors.domain.events import Event, Topic
 from serve.system import RunningSystem
-from tests.e2e.identity import Account, create_budget, signup_and_login
+from tests.e2e.identity import create_budget, signup_and_login, spend
 from tests.kafka_reader import read_until
-
-
-async def _spend(api: httpx.AsyncClient, account: Account, amount: str, **extra: object) -> dict:
-    body = {"amount": amount, "type": "expense", "category": "groceries"} | extra
-    response = await api.post("/api/transaction", headers=account.auth, json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def _alerts(system: RunningSystem, topic: Topic, user_id: UUID, count: int) -> list[Event]:
@@ -47,14 +40,9 @@ async def test_budget_crossing_80_then_100_alerts_once_each(
     api: httpx.AsyncClient, system: RunningSystem
 ) -> None:
     account = await signup_and_login(api)
-    created = await api.post(
-        "/api/budget",
-        headers=account.auth,
-        json={"category": "groceries", "limit": "500.00", "period": "monthly"},
-    )
-    assert created.status_code == 201, created.text
+    await create_budget(api, account, "groceries", "500.00")
     for amount in ["300.00", "110.00", "50.00", "60.00", "25.50"]:  # 60%, 82%, 92%, 104%, 109%
-        await _spend(api, account, amount)
+        await spend(api, account, amount, "groceries")
 
     budgets = (await api.get("/api/budget", headers=account.auth)).json()
     [budget] = budgets
@@ -105,7 +93,7 @@ async def test_changing_and_deleting_budgets_and_goals(
 ) -> None:
     account = await signup_and_login(api)
     budget = {"id": await create_budget(api, account, "groceries", "500", "monthly")}
-    await _spend(api, account, "300.00")
+    await spend(api, account, "300.00", "groceries")
     lowered = await api.patch(
         f"/api/budget/{budget['id']}", headers=account.auth, json={"limit": "250"}
     )

@@ -10,17 +10,19 @@ from uuid import UUID
 import httpx
 import ray
 
-from actors.domain.events import Topic
+from actors.domain.events import Event, Topic
 from actors.naming import MESSAGING, NAMESPACE
 from adapters import kafka
 from adapters.config import Settings
+from adapters.models import Delivery
 from serve.system import RunningSystem
-from tests.e2e import notifications as n
 from tests.e2e.identity import signup_and_login, unique_email
+from tests.e2e.notifications import deliveries, stage
 from tests.eventually import eventually
 from tests.kafka_reader import read_records_until
 from tests.smtp_server import RecordingSmtp
 from tests.twilio_server import FakeTwilio
+from tests.unit import notification_events as n
 
 
 def _json(values: list[bytes]) -> list[dict[str, Any]]:
@@ -31,8 +33,8 @@ def _subjects(smtp: RecordingSmtp, email: str) -> Counter[str]:
     return Counter(str(received.message["Subject"]) for received in smtp.to(email))
 
 
-async def _sent(event: n.Event, channels: int) -> bool:
-    rows = await n.deliveries(event)
+async def _sent(event: Event, channels: int) -> bool:
+    rows = await deliveries(event)
     return len(rows) == channels and all(row.state == "sent" for row in rows)
 
 
@@ -58,7 +60,7 @@ async def test_a_budget_crossing_80_and_100_percent_sends_each_alert_once(
     number = n.phone()
     account = await signup_and_login(api, phone=number)
     warning, exceeded = n.budget_warning(account.id), n.budget_exceeded(account.id)
-    await n.stage(warning, exceeded)
+    await stage(warning, exceeded)
     await smtp_server.wait_for_count(account.email, 3)  # welcome, warning, exceeded
     await twilio_server.wait_for_count(number, 1)
 
@@ -73,7 +75,7 @@ async def test_a_budget_crossing_80_and_100_percent_sends_each_alert_once(
     finally:
         await producer.stop()
     behind = n.goal_achieved(account.id)
-    await n.stage(behind)
+    await stage(behind)
     await eventually(partial(_sent, behind, 2))
 
     assert _subjects(smtp_server, account.email) == {
@@ -122,7 +124,7 @@ async def test_real_spending_crossing_80_and_100_percent_alerts_once_by_email_an
 
 
 async def _all_sent(user_id: UUID, count: int) -> bool:
-    states = await n.Delivery.filter(user_id=user_id).values_list("state", flat=True)
+    states = await Delivery.filter(user_id=user_id).values_list("state", flat=True)
     return len(states) == count and set(states) == {"sent"}
 
 
@@ -133,14 +135,14 @@ async def test_an_smtp_server_refusing_for_a_while_gets_the_message_once(
     smtp_server.refuse_temporarily(email, 2)
     account = await signup_and_login(api, email=email)
     await smtp_server.wait_for_count(email, 1)
-    [row] = await n.Delivery.filter(user_id=account.id)
+    [row] = await Delivery.filter(user_id=account.id)
     await eventually(partial(_row_state, row.id, "sent"))
     assert smtp_server.attempts[email.lower()] == 3
     assert len(smtp_server.to(email)) == 1
 
 
 async def _row_state(delivery_id: int, state: str) -> bool:
-    return (await n.Delivery.get(id=delivery_id)).state == state
+    return (await Delivery.get(id=delivery_id)).state == state
 
 
 async def test_twilio_answering_429_then_201_sends_one_sms(
@@ -150,7 +152,7 @@ async def test_twilio_answering_429_then_201_sends_one_sms(
     account = await signup_and_login(api, phone=number)
     twilio_server.throttle(number, 1)
     goal = n.goal_achieved(account.id)
-    await n.stage(goal)
+    await stage(goal)
     await twilio_server.wait_for_count(number, 1)
     await eventually(partial(_sent, goal, 2))
     assert twilio_server.requests[number] == 2
@@ -168,7 +170,7 @@ async def test_an_invalid_number_is_not_retried_and_is_dead_lettered(
     twilio_server.invalid(number)
     account = await signup_and_login(api, phone=number)
     exceeded = n.budget_exceeded(account.id)
-    await n.stage(exceeded)
+    await stage(exceeded)
 
     def mine(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [r for r in records if str(exceeded.id) in r["value"]]
@@ -191,7 +193,7 @@ async def test_an_invalid_number_is_not_retried_and_is_dead_lettered(
     await smtp_server.wait_for(
         lambda: "Budget exceeded: groceries, November" in _subjects(smtp_server, account.email)
     )
-    states = {row.channel: row.state for row in await n.deliveries(exceeded)}
+    states = {row.channel: row.state for row in await deliveries(exceeded)}
     assert states["sms"] == "dead"
 
 
@@ -201,17 +203,17 @@ async def test_a_burst_of_alerts_is_cut_at_the_flood_limit(
     number = n.phone()
     account = await signup_and_login(api, phone=number)
     burst = [n.budget_exceeded(account.id, f"category {i}") for i in range(5)]
-    await n.stage(*burst)
+    await stage(*burst)
     await smtp_server.wait_for_count(account.email, 6)  # the welcome and five alerts
     await twilio_server.wait_for_count(number, 3)
-    rows = [row for event in burst for row in await n.deliveries(event) if row.channel == "sms"]
+    rows = [row for event in burst for row in await deliveries(event) if row.channel == "sms"]
     assert Counter(row.state for row in rows)["suppressed"] == 2
     await eventually(partial(_all_sms_sent_but_two, burst))
     assert len(twilio_server.to(number)) == 3
 
 
-async def _all_sms_sent_but_two(burst: list[n.Event]) -> bool:
-    rows = [row for event in burst for row in await n.deliveries(event) if row.channel == "sms"]
+async def _all_sms_sent_but_two(burst: list[Event]) -> bool:
+    rows = [row for event in burst for row in await deliveries(event) if row.channel == "sms"]
     return Counter(row.state for row in rows) == {"sent": 3, "suppressed": 2}
 
 
@@ -227,10 +229,10 @@ async def test_changed_preferences_apply_to_the_next_event(
     )
     assert changed.status_code == 200, changed.text
     warning, receipt = n.budget_warning(account.id), n.transaction_created(account.id)
-    await n.stage(warning, receipt)
+    await stage(warning, receipt)
     await eventually(partial(_sent, receipt, 1))
     await eventually(partial(_sent, warning, 1))
-    assert [row.channel for row in await n.deliveries(warning)] == ["sms"]
+    assert [row.channel for row in await deliveries(warning)] == ["sms"]
     assert "Expense recorded: 12.50, groceries" in _subjects(smtp_server, account.email)
     [sms] = twilio_server.to(number)
     assert "81% of your groceries budget for November is spent" in sms["body"]
@@ -242,7 +244,7 @@ async def test_an_unreadable_record_is_dead_lettered_and_the_stream_goes_on(
     account = await signup_and_login(api)
     marker = unique_email("garbage")
     broken = n.goal_achieved(account.id)
-    broken = n.Event(broken.type, broken.user_id, broken.occurred_at, {"name": marker}, broken.id)
+    broken = Event(broken.type, broken.user_id, broken.occurred_at, {"name": marker}, broken.id)
     assert system.settings.kafka_bootstrap
     producer = kafka.producer(system.settings.kafka_bootstrap)
     await producer.start()
@@ -253,7 +255,7 @@ async def test_an_unreadable_record_is_dead_lettered_and_the_stream_goes_on(
     finally:
         await producer.stop()
     after = n.goal_achieved(account.id, "after the garbage")
-    await n.stage(after)
+    await stage(after)
     await smtp_server.wait_for(
         lambda: "Goal reached: after the garbage" in _subjects(smtp_server, account.email)
     )
@@ -277,16 +279,16 @@ async def test_the_messaging_actor_killed_mid_stream_loses_nothing_and_repeats_n
     accounts = [await signup_and_login(api) for _ in range(4)]  # no phone: e-mail only
     rounds = [[n.goal_achieved(a.id, f"goal {i}") for a in accounts] for i in range(8)]
     for flowing in rounds[:2]:
-        await n.stage(*flowing)
+        await stage(*flowing)
         for event in flowing:
             await eventually(partial(_sent, event, 1))
     # Killed with the third round in flight, anywhere between the outbox and the commit of the
     # consumer's offsets; the rest is produced while Ray restarts it.
-    await n.stage(*rounds[2])
+    await stage(*rounds[2])
     messaging = ray.get_actor(MESSAGING, namespace=NAMESPACE)
     ray.kill(messaging, no_restart=False)
     for later in rounds[3:]:
-        await n.stage(*later)
+        await stage(*later)
 
     for account in accounts:
         await smtp_server.wait_for_count(account.email, 9)  # the welcome and eight goals

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.e2e.identity import Account, signup_and_login
+from tests.e2e.identity import Account, create_budget, signup_and_login
 
 
 @pytest.fixture
@@ -12,17 +12,13 @@ async def owner_and_intruder(api: httpx.AsyncClient) -> tuple[Account, Account, 
     goal = await api.post(
         "/api/goal", headers=owner.auth, json={"name": "Car", "target_amount": "900"}
     )
-    budget = await api.post(
-        "/api/budget",
-        headers=owner.auth,
-        json={"category": "rent", "limit": "1000", "period": "monthly"},
-    )
+    budget = await create_budget(api, owner, "rent", "1000")
     spent = await api.post(
         "/api/transaction",
         headers=owner.auth,
         json={"amount": "12.34", "type": "expense", "category": "rent"},
     )
-    ids = {"goal": goal.json()["id"], "budget": budget.json()["id"], "tx": spent.json()["id"]}
+    ids = {"goal": goal.json()["id"], "budget": budget, "tx": spent.json()["id"]}
     return owner, intruder, ids
 
 

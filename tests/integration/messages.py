@@ -5,6 +5,7 @@ from uuid import uuid4
 from actors.domain.events import Topic
 from actors.domain.messages import Message
 from actors.domain.preferences import Channel
+from tests.unit.notification_events import phone
 
 
 def email(recipient: str | None = None) -> Message:
@@ -31,7 +32,3 @@ def sms(recipient: str | None = None) -> Message:
         text="ledgerflow: goal reached! Lisbon: saved 1,500.00 of 1,500.00.",
         html=None,
     )
-
-
-def phone() -> str:
-    return f"+1555{uuid4().int % 10**7:07d}"

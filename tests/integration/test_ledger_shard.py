@@ -2,7 +2,7 @@
 out of order and twice, and the shard's answers and stored snapshot."""
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import date
 from uuid import UUID, uuid4
 
 import pytest
@@ -11,11 +11,12 @@ import ray
 from actors import naming
 from actors.domain import snapshots
 from actors.domain.errors import LedgerBehind
-from actors.domain.events import Event, Topic
+from actors.domain.events import Event
 from adapters import kafka
 from adapters.config import Settings
 from adapters.models import LedgerSnapshot
 from serve.system import RunningSystem
+from tests.unit.ledger_events import Stream
 
 DAY = date(2026, 11, 20)
 
@@ -26,45 +27,12 @@ def _shard(settings: Settings, user: UUID) -> ray.actor.ActorHandle:
 
 
 def _events(user: UUID) -> list[Event]:
-    budget = uuid4()
-    now = datetime.now(UTC)
-    definition = {
-        "category": "food",
-        "period": "monthly",
-        "limit": "50.00",
-        "alert_thresholds": [80, 100],
-    }
-    spend = {
-        "amount": "30.00",
-        "type": "expense",
-        "category": "food",
-        "local_date": DAY.isoformat(),
-        "goal_id": None,
-    }
+    """A monthly food budget of 50.00, then two expenses of 30.00 in it: numbered 1, 2, 3."""
+    stream = Stream(user)
     return [
-        Event(
-            Topic.BUDGET_CHANGED,
-            user,
-            now,
-            {
-                "sequence": 1,
-                "budget_id": str(budget),
-                "local_date": DAY.isoformat(),
-                "budget": definition,
-            },
-        ),
-        Event(
-            Topic.TRANSACTION_CREATED,
-            user,
-            now,
-            {"sequence": 2, "transaction_id": str(uuid4())} | spend,
-        ),
-        Event(
-            Topic.TRANSACTION_CREATED,
-            user,
-            now,
-            {"sequence": 3, "transaction_id": str(uuid4())} | spend,
-        ),
+        stream.budget(uuid4(), "50.00", today=DAY),
+        stream.expense("30.00", day=DAY),
+        stream.expense("30.00", day=DAY),
     ]
 
 

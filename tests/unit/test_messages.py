@@ -8,21 +8,9 @@ from actors.domain.events import Event, MalformedEvent, Topic
 from actors.domain.messages import Profile, channels_for, compose
 from actors.domain.preferences import Channel
 from actors.domain.templates import SMS_MAX
+from tests.unit.notification_events import EXCEEDED, WARNING, goal_achieved, transaction_created
 
-EXCEEDED = {
-    "budget_id": str(uuid4()),
-    "category": "groceries",
-    "period": "monthly",
-    "period_start": "2026-11-01",
-    "period_end": "2026-11-30",
-    "limit": "450.00",
-    "spent": "512.30",
-    "percent": "113.84",
-    "threshold": 100,
-    "overage": "62.30",
-}
-WARNING = EXCEEDED | {"spent": "365.00", "percent": "81.11", "threshold": 80}
-WARNING.pop("overage")
+AT = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
 
 
 def _profile(phone: str | None = "+15551234567", **notifications: list[str]) -> Profile:
@@ -30,7 +18,7 @@ def _profile(phone: str | None = "+15551234567", **notifications: list[str]) -> 
 
 
 def _event(kind: Topic, payload: dict[str, Any]) -> Event:
-    return Event(kind, uuid4(), datetime(2026, 11, 24, 23, 30, tzinfo=UTC), payload)
+    return Event(kind, uuid4(), AT, payload)
 
 
 def _welcome() -> Event:
@@ -101,30 +89,14 @@ def test_amounts_have_thousands_separators() -> None:
 
 
 def test_goal_reached_in_the_users_time_zone() -> None:
-    payload = {
-        "goal_id": str(uuid4()),
-        "name": "Lisbon trip",
-        "target_amount": "1500.00",
-        "saved": "1500.00",
-        "achieved_at": "2026-11-24T23:30:00+00:00",
-    }
-    email, sms = compose(_event(Topic.GOAL_ACHIEVED, payload), _profile())
+    email, sms = compose(goal_achieved(uuid4(), "Lisbon trip", at=AT), _profile())
     assert email.subject == "Goal reached: Lisbon trip"
     assert "25 November 2026, 00:30" in email.text  # Berlin is an hour ahead
     assert "1,500.00" in sms.text
 
 
 def test_receipt_when_asked_for() -> None:
-    payload = {
-        "transaction_id": str(uuid4()),
-        "amount": "12.50",
-        "type": "expense",
-        "category": "groceries",
-        "description": "market",
-        "occurred_at": "2026-11-24T09:15:00+00:00",
-        "goal_id": None,
-    }
-    event = _event(Topic.TRANSACTION_CREATED, payload)
+    event = transaction_created(uuid4(), at=datetime(2026, 11, 24, 9, 15, tzinfo=UTC))
     assert compose(event, _profile()) == []
     [email] = compose(event, _profile(transaction_created=["email"]))
     assert email.subject == "Expense recorded: 12.50, groceries"
