@@ -1,4 +1,5 @@
-"""The courier actors, one per channel: send what the delivery log holds, retry, dead-letter."""
+"""The courier actors, one per channel: send what the delivery log holds, retry, dead-letter.
+Next: the channel's transport, adapters/smtp.py or adapters/sms.py (adapters/transport.py)."""
 
 import asyncio
 import contextlib

@@ -1,4 +1,5 @@
-"""A ledger shard: owns a fixed set of partitions and the ledger of every user on them."""
+"""A ledger shard: owns a fixed set of partitions and the ledger of every user on them.
+Next: actors/domain/ledger.py applies each event to its user's ledger."""
 
 import asyncio
 import contextlib

@@ -1,5 +1,6 @@
 """The messaging actor: reads the notifiable events, claims their messages in the delivery log,
-and wakes the courier of each channel that has something to send."""
+and wakes the courier of each channel that has something to send.
+Next: adapters/deliveries.py, where the messages are claimed."""
 
 import asyncio
 import logging

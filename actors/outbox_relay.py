@@ -1,4 +1,5 @@
-"""The outbox relay actor: publishes committed events to Kafka as soon as they commit."""
+"""The outbox relay actor: publishes committed events to Kafka as soon as they commit.
+Next: adapters/kafka.py, whose producer keys each event by its user."""
 
 import asyncio
 import contextlib

@@ -1,4 +1,5 @@
 """The delivery log in PostgreSQL: each message claimed once, and the couriers' queue of sends.
+Next: actors/courier.py sends what is claimed.
 
 Exactly once, and where it stops. The messaging actor claims a row per (event, channel,
 recipient) before anything is sent, in the same transaction as the offsets it has consumed up

@@ -1,4 +1,5 @@
-"""Kafka through aiokafka: topics, producers, consumers and the partition of a user."""
+"""Kafka through aiokafka: topics, producers, consumers and the partition of a user.
+Next: actors/ledger_shard.py consumes the ledger topics, actors/messaging.py the notifiable ones."""
 
 import contextlib
 from collections.abc import Iterable, Mapping

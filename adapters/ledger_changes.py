@@ -1,4 +1,5 @@
-"""Recording a change to a user's ledger: numbered in the user's sequence, staged in the outbox."""
+"""Recording a change to a user's ledger: numbered in the user's sequence, staged in the outbox.
+Next: adapters/outbox.py adds the event as an outbox row."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass

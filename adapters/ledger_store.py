@@ -1,4 +1,5 @@
-"""Where a ledger shard keeps its state: snapshots, offsets and raised events, saved atomically."""
+"""Where a ledger shard keeps its state: snapshots, offsets and raised events, saved atomically.
+Next: the relay publishes the alerts (actors/outbox_relay.py) and actors/messaging.py reads them."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
-"""The transactional outbox: events committed with their change, then relayed to Kafka."""
+"""The transactional outbox: events committed with their change, then relayed to Kafka.
+Next: the trigger of migrations/0004_outbox_notify_trigger.py wakes actors/outbox_relay.py."""
 
 import asyncio
 import json

@@ -1,4 +1,5 @@
-"""SMS through the twilio client, to Twilio or to a Twilio-compatible endpoint."""
+"""SMS through the twilio client, to Twilio or to a Twilio-compatible endpoint.
+The last step of a write's path, which begins at serve/transactions.py."""
 
 import base64
 from typing import Any

@@ -1,4 +1,5 @@
-"""E-mail through an SMTP server with aiosmtplib; each failure is temporary or permanent."""
+"""E-mail through an SMTP server with aiosmtplib; each failure is temporary or permanent.
+The last step of a write's path, which begins at serve/transactions.py."""
 
 import hashlib
 from datetime import UTC, datetime

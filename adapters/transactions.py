@@ -1,4 +1,5 @@
-"""Transactions in PostgreSQL, each write staged with its ledger event in one transaction."""
+"""Transactions in PostgreSQL, each write staged with its ledger event in one transaction.
+Next: adapters/ledger_changes.py numbers the change and stages its event."""
 
 import base64
 from dataclasses import dataclass

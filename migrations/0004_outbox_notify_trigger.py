@@ -1,5 +1,6 @@
 """Wake the outbox relay from the database itself: every statement that adds outbox rows
-notifies the channel, delivered at commit, so writers spend no round trip on NOTIFY."""
+notifies the channel, delivered at commit, so writers spend no round trip on NOTIFY.
+Next: actors/outbox_relay.py."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops

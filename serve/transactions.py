@@ -1,4 +1,5 @@
-"""Transaction routes, served by the gateway itself: the write path takes one hop."""
+"""Transaction routes, served by the gateway itself: the write path takes one hop.
+Next on a write's path (README, "Follow a write"): adapters/transactions.py."""
 
 from datetime import date, datetime
 from decimal import Decimal

@@ -1,5 +1,6 @@
 """One user's ledger: budgets with their spending per period, goals with their savings, and the
-alerts that changes to them raise, each once per budget, period and threshold."""
+alerts that changes to them raise, each once per budget, period and threshold.
+Next: the shard saves the ledger and stages its alerts (adapters/ledger_store.py)."""
 
 import sys
 from collections.abc import Iterable, Mapping
