@@ -10,11 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from actors.domain.ledger import EntryType, GoalPosition
 from adapters import goals, transactions
-from serve.auth import CurrentUser
 from serve.decimal_json import DecimalJSONRoute
-from serve.ledger_reader import LedgerReads
-from serve.transactions import Amount, Money, TransactionOut
-from serve.transactions import out as transaction_out
+from serve.deps import CurrentUser, LedgerReads
+from serve.routes.transactions import Amount, Money, TransactionOut
+from serve.routes.transactions import out as transaction_out
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 SAVINGS_CATEGORY = "savings"

@@ -11,10 +11,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from actors.domain.ledger import DEFAULT_THRESHOLDS, BudgetPosition
 from actors.domain.periods import Period
 from adapters import budgets
-from serve.auth import CurrentUser
 from serve.decimal_json import DecimalJSONRoute
-from serve.ledger_reader import LedgerReads
-from serve.transactions import Amount, Category, Money
+from serve.deps import CurrentUser, LedgerReads
+from serve.routes.transactions import Amount, Category, Money
 
 
 def _thresholds(values: list[int]) -> list[int]:

@@ -13,8 +13,8 @@ from actors.domain.ledger import EntryType
 from actors.domain.money import check_amount
 from adapters import transactions
 from adapters.models import Transaction
-from serve.auth import CurrentUser
 from serve.decimal_json import DecimalJSONRoute
+from serve.deps import CurrentUser
 
 # Accepted as a JSON number or a decimal string; answered as a string with two places.
 Amount = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(check_amount)]
