@@ -1,70 +1,20 @@
 """Transaction routes, served by the gateway itself: the write path takes one hop."""
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
 from actors.domain.errors import Forbidden
 from actors.domain.ledger import EntryType
-from actors.domain.money import check_amount
 from adapters import transactions
 from adapters.models import Transaction
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser
-
-# Accepted as a JSON number or a decimal string; answered as a string with two places.
-Amount = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(check_amount)]
-Money = Annotated[Decimal, PlainSerializer(lambda value: f"{value:.2f}", return_type=str)]
-Category = Annotated[
-    str, Field(min_length=1, max_length=64), AfterValidator(lambda value: value.strip().lower())
-]
-Description = Annotated[str, Field(max_length=500)]
+from serve.schemas import TransactionChanges, TransactionIn, TransactionOut, TransactionPage
 
 router = APIRouter(prefix="/api/transaction", tags=["transaction"], route_class=DecimalJSONRoute)
-
-
-class TransactionIn(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    amount: Amount
-    type: Literal["expense", "income"]
-    category: Category
-    description: Description | None = None
-    occurred_at: AwareDatetime | None = None
-    goal_id: UUID | None = None
-    user_id: UUID | None = Field(None, alias="userId", description="if given, the token's user")
-
-
-class TransactionChanges(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    amount: Amount | None = None
-    type: Literal["expense", "income"] | None = None
-    category: Category | None = None
-    description: Description | None = None
-    occurred_at: AwareDatetime | None = None
-    goal_id: UUID | None = None
-
-
-class TransactionOut(BaseModel):
-    id: UUID
-    amount: Money
-    type: str
-    category: str
-    description: str | None
-    occurred_at: datetime
-    goal_id: UUID | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class TransactionPage(BaseModel):
-    items: list[TransactionOut]
-    next_cursor: str | None
 
 
 def out(row: Transaction) -> TransactionOut:
