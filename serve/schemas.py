@@ -17,9 +17,10 @@ from pydantic import (
     StringConstraints,
 )
 
-from actors.domain.ledger import DEFAULT_THRESHOLDS
+from actors.domain.ledger import DEFAULT_THRESHOLDS, BudgetStatus, EntryType
 from actors.domain.money import check_amount
-from actors.domain.preferences import Channel
+from actors.domain.periods import Period
+from actors.domain.preferences import Channel, NotifiableTopic
 
 # -- field types
 
@@ -27,9 +28,6 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 # E.164: what Twilio accepts as a destination.
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+[1-9]\d{6,14}$")]
-NotifiableEvent = Literal[
-    "user_registered", "transaction_created", "budget_warning", "budget_exceeded", "goal_achieved"
-]
 
 
 def _known_timezone(name: str) -> str:
@@ -87,7 +85,7 @@ class ProfileChanges(BaseModel):
     name: Name | None = None
     phone: Phone | None = None
     timezone: TimeZoneName | None = None
-    notifications: dict[NotifiableEvent, list[Channel]] | None = None
+    notifications: dict[NotifiableTopic, list[Channel]] | None = None
 
 
 class UserView(BaseModel):
@@ -114,7 +112,7 @@ class TransactionIn(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     amount: Amount
-    type: Literal["expense", "income"]
+    type: EntryType
     category: Category
     description: Description | None = None
     occurred_at: AwareDatetime | None = None
@@ -126,7 +124,7 @@ class TransactionChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount: Amount | None = None
-    type: Literal["expense", "income"] | None = None
+    type: EntryType | None = None
     category: Category | None = None
     description: Description | None = None
     occurred_at: AwareDatetime | None = None
@@ -136,7 +134,7 @@ class TransactionChanges(BaseModel):
 class TransactionOut(BaseModel):
     id: UUID
     amount: Money
-    type: str
+    type: EntryType
     category: str
     description: str | None
     occurred_at: datetime
@@ -156,7 +154,7 @@ class TransactionPage(BaseModel):
 class BudgetIn(BaseModel):
     category: Category
     limit: Amount
-    period: Literal["weekly", "monthly", "yearly"]
+    period: Period
     alert_thresholds: Thresholds = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS))
 
 
@@ -165,14 +163,14 @@ class BudgetChanges(BaseModel):
 
     category: Category | None = None
     limit: Amount | None = None
-    period: Literal["weekly", "monthly", "yearly"] | None = None
+    period: Period | None = None
     alert_thresholds: Thresholds | None = None
 
 
 class BudgetOut(BaseModel):
     id: UUID
     category: str
-    period: str
+    period: Period
     limit: Money
     alert_thresholds: list[int]
     period_start: date
@@ -180,7 +178,7 @@ class BudgetOut(BaseModel):
     spent: Money
     remaining: Money
     percent: Decimal = Field(description="of the limit spent, two places")
-    status: Literal["ok", "warning", "exceeded"]
+    status: BudgetStatus
 
 
 # -- goals

@@ -7,7 +7,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from actors.domain.ledger import BudgetPosition
-from actors.domain.periods import Period
 from adapters import budgets
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser, LedgerReads
@@ -23,7 +22,7 @@ def out(position: BudgetPosition) -> BudgetOut:
 @router.post("", status_code=201)
 async def create(user: CurrentUser, body: BudgetIn, ledger: LedgerReads) -> BudgetOut:
     row = await budgets.create(
-        user.user_id, body.category, body.limit, Period(body.period), body.alert_thresholds
+        user.user_id, body.category, body.limit, body.period, body.alert_thresholds
     )
     return await read(user, row.id, ledger)
 

@@ -1,7 +1,7 @@
 """Transaction routes, served by the gateway itself: the write path takes one hop."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
@@ -32,7 +32,7 @@ def own(user: CurrentUser, claimed: UUID | None) -> UUID:
 async def create(user: CurrentUser, body: TransactionIn) -> TransactionOut:
     new = transactions.NewTransaction(
         amount=body.amount,
-        type=EntryType(body.type),
+        type=body.type,
         category=body.category,
         description=body.description,
         occurred_at=body.occurred_at,
@@ -47,7 +47,7 @@ async def listing(
     since: Annotated[date | None, Query(alias="from")] = None,
     until: Annotated[date | None, Query(alias="to")] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
-    type: Literal["expense", "income"] | None = None,
+    type: EntryType | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> TransactionPage:
@@ -56,7 +56,7 @@ async def listing(
         since=since,
         until=until,
         category=category.strip().lower() if category else None,
-        type=EntryType(type) if type else None,
+        type=type,
     )
     rows, next_cursor = await transactions.page(user.user_id, filters, limit, cursor)
     return TransactionPage(items=[out(row) for row in rows], next_cursor=next_cursor)
