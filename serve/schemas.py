@@ -1,4 +1,5 @@
-"""Request and response bodies of the HTTP API, and the annotated field types they share."""
+"""The HTTP API's bodies, named one way (`XIn` a body that creates or sends, `XChanges` a
+PATCH body, `XOut` a response), and the annotated field types they share."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -63,23 +64,23 @@ Thresholds = Annotated[
 # -- users and tokens
 
 
-class SignupRequest(BaseModel):
+class UserIn(BaseModel):
     name: Name
     email: EmailStr
     password: Password
     phone: Phone | None = None
 
 
-class LoginRequest(BaseModel):
+class CredentialsIn(BaseModel):
     email: Annotated[str, Field(min_length=1, max_length=254)]
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
 
-class RefreshRequest(BaseModel):
+class RefreshTokenIn(BaseModel):
     refresh_token: Annotated[str, Field(min_length=1, max_length=256)]
 
 
-class ProfileChanges(BaseModel):
+class UserChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
@@ -88,7 +89,7 @@ class ProfileChanges(BaseModel):
     notifications: dict[NotifiableTopic, list[Channel]] | None = None
 
 
-class UserView(BaseModel):
+class UserOut(BaseModel):
     id: UUID
     name: str
     email: str
@@ -98,7 +99,7 @@ class UserView(BaseModel):
     created_at: datetime
 
 
-class TokenPair(BaseModel):
+class TokenPairOut(BaseModel):
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"
@@ -143,7 +144,7 @@ class TransactionOut(BaseModel):
     updated_at: datetime
 
 
-class TransactionPage(BaseModel):
+class TransactionPageOut(BaseModel):
     items: list[TransactionOut]
     next_cursor: str | None
 
@@ -198,7 +199,7 @@ class GoalChanges(BaseModel):
     deadline: date | None = None
 
 
-class Contribution(BaseModel):
+class ContributionIn(BaseModel):
     amount: Amount
 
 

@@ -8,7 +8,7 @@ from actors.domain.ledger import EntryType, GoalPosition
 from adapters import goals, transactions
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser, LedgerReads
-from serve.schemas import Contribution, GoalChanges, GoalIn, GoalOut, TransactionOut
+from serve.schemas import ContributionIn, GoalChanges, GoalIn, GoalOut, TransactionOut
 
 SAVINGS_CATEGORY = "savings"
 
@@ -56,7 +56,7 @@ async def delete(user: CurrentUser, goal_id: UUID) -> Response:
 
 
 @router.post("/{goal_id}/contribution", status_code=201)
-async def contribute(user: CurrentUser, goal_id: UUID, body: Contribution) -> TransactionOut:
+async def contribute(user: CurrentUser, goal_id: UUID, body: ContributionIn) -> TransactionOut:
     """Shorthand for an income transaction in `savings` toward the goal."""
     new = transactions.NewTransaction(
         amount=body.amount,

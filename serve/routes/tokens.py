@@ -3,11 +3,11 @@
 from fastapi import APIRouter
 
 from serve.deps import TokenServiceDep
-from serve.schemas import RefreshRequest, TokenPair
+from serve.schemas import RefreshTokenIn, TokenPairOut
 
 router = APIRouter(prefix="/api/token", tags=["token"])
 
 
 @router.post("/refresh")
-async def refresh(body: RefreshRequest, tokens: TokenServiceDep) -> TokenPair:
+async def refresh(body: RefreshTokenIn, tokens: TokenServiceDep) -> TokenPairOut:
     return await tokens.refresh.remote(body.refresh_token)

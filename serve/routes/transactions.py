@@ -12,7 +12,7 @@ from adapters import transactions
 from adapters.models import Transaction
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser
-from serve.schemas import TransactionChanges, TransactionIn, TransactionOut, TransactionPage
+from serve.schemas import TransactionChanges, TransactionIn, TransactionOut, TransactionPageOut
 
 router = APIRouter(prefix="/api/transaction", tags=["transaction"], route_class=DecimalJSONRoute)
 
@@ -50,7 +50,7 @@ async def listing(
     type: EntryType | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> TransactionPage:
+) -> TransactionPageOut:
     """Newest first; `from` and `to` are days (inclusive) in your time zone."""
     filters = transactions.Filters(
         since=since,
@@ -59,7 +59,7 @@ async def listing(
         type=type,
     )
     rows, next_cursor = await transactions.page(user.user_id, filters, limit, cursor)
-    return TransactionPage(items=[out(row) for row in rows], next_cursor=next_cursor)
+    return TransactionPageOut(items=[out(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.get("/{transaction_id}")

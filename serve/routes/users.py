@@ -7,42 +7,44 @@ from fastapi import APIRouter, Body, Response
 
 from serve.deps import CurrentUser, RevokedSessionsDep, TokenServiceDep, UserServiceDep
 from serve.schemas import (
-    LoginRequest,
-    ProfileChanges,
-    RefreshRequest,
-    SignupRequest,
-    TokenPair,
-    UserView,
+    CredentialsIn,
+    RefreshTokenIn,
+    TokenPairOut,
+    UserChanges,
+    UserIn,
+    UserOut,
 )
 
 router = APIRouter(prefix="/api/user", tags=["user"])
 
 
 @router.post("/signup", status_code=201)
-async def signup(body: SignupRequest, users: UserServiceDep) -> UserView:
+async def signup(body: UserIn, users: UserServiceDep) -> UserOut:
     return await users.signup.remote(body)
 
 
 @router.post("/login")
-async def login(body: LoginRequest, users: UserServiceDep, tokens: TokenServiceDep) -> TokenPair:
+async def login(
+    body: CredentialsIn, users: UserServiceDep, tokens: TokenServiceDep
+) -> TokenPairOut:
     user_id = await users.authenticate.remote(body.email, body.password)
     return await tokens.open_session.remote(user_id)
 
 
 @router.get("/me")
-async def me(user: CurrentUser, users: UserServiceDep) -> UserView:
+async def me(user: CurrentUser, users: UserServiceDep) -> UserOut:
     return await users.profile.remote(user.user_id)
 
 
 @router.patch("/me")
-async def update_me(user: CurrentUser, changes: ProfileChanges, users: UserServiceDep) -> UserView:
+async def update_me(user: CurrentUser, changes: UserChanges, users: UserServiceDep) -> UserOut:
     return await users.update_profile.remote(user.user_id, changes)
 
 
 @router.post("/logout", status_code=204)
 async def logout(
     user: CurrentUser,
-    body: Annotated[RefreshRequest, Body()],
+    body: Annotated[RefreshTokenIn, Body()],
     tokens: TokenServiceDep,
     revoked: RevokedSessionsDep,
 ) -> Response:
