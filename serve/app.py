@@ -9,8 +9,8 @@ from actors.naming import NAMESPACE, OUTBOX_RELAY
 from actors.outbox_relay import OutboxRelay
 from adapters.config import Settings
 from serve.gateway import Gateway
-from serve.tokens import TokenService
-from serve.users import UserService
+from serve.token_service import TokenService
+from serve.user_service import UserService
 
 APP_NAME = "ledgerflow"
 

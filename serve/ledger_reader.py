@@ -1,11 +1,10 @@
 """Reads of live budget and goal positions from the shard that owns the user."""
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import ray
-from fastapi import Depends, Request
 from tortoise import connections
 
 from actors import naming
@@ -34,10 +33,3 @@ class LedgerReader:
         it answers, and today's date in the user's time zone."""
         version, timezone = await ledger_changes.position(connections.get("default"), user_id)
         return version, local_date(datetime.now(UTC), timezone)
-
-
-async def _reader(request: Request) -> LedgerReader:
-    return request.app.state.ledger  # type: ignore[no-any-return]
-
-
-LedgerReads = Annotated[LedgerReader, Depends(_reader)]

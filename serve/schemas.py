@@ -1,21 +1,34 @@
-"""Request and response bodies of the HTTP API."""
+"""The HTTP API's bodies, named one way (`XIn` a body that creates or sends, `XChanges` a
+PATCH body, `XOut` a response), and the annotated field types they share."""
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
 
-from actors.domain.preferences import Channel
+from actors.domain.ledger import DEFAULT_THRESHOLDS, BudgetStatus, EntryType
+from actors.domain.money import check_amount
+from actors.domain.periods import Period
+from actors.domain.preferences import Channel, NotifiableTopic
+
+# -- field types
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 # E.164: what Twilio accepts as a destination.
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+[1-9]\d{6,14}$")]
-NotifiableEvent = Literal[
-    "user_registered", "transaction_created", "budget_warning", "budget_exceeded", "goal_achieved"
-]
 
 
 def _known_timezone(name: str) -> str:
@@ -27,33 +40,56 @@ def _known_timezone(name: str) -> str:
 
 TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
 
+# Accepted as a JSON number or a decimal string; answered as a string with two places.
+Amount = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(check_amount)]
+Money = Annotated[Decimal, PlainSerializer(lambda value: f"{value:.2f}", return_type=str)]
+Category = Annotated[
+    str, Field(min_length=1, max_length=64), AfterValidator(lambda value: value.strip().lower())
+]
+Description = Annotated[str, Field(max_length=500)]
 
-class SignupRequest(BaseModel):
+
+def _thresholds(values: list[int]) -> list[int]:
+    if len(set(values)) != len(values):
+        raise ValueError("thresholds must be distinct")
+    return sorted(values)
+
+
+Thresholds = Annotated[
+    list[Annotated[int, Field(ge=1, le=1000)]],
+    Field(min_length=1, max_length=10),
+    AfterValidator(_thresholds),
+]
+
+# -- users and tokens
+
+
+class UserIn(BaseModel):
     name: Name
     email: EmailStr
     password: Password
     phone: Phone | None = None
 
 
-class LoginRequest(BaseModel):
+class CredentialsIn(BaseModel):
     email: Annotated[str, Field(min_length=1, max_length=254)]
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
 
-class RefreshRequest(BaseModel):
+class RefreshTokenIn(BaseModel):
     refresh_token: Annotated[str, Field(min_length=1, max_length=256)]
 
 
-class ProfileChanges(BaseModel):
+class UserChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
     phone: Phone | None = None
     timezone: TimeZoneName | None = None
-    notifications: dict[NotifiableEvent, list[Channel]] | None = None
+    notifications: dict[NotifiableTopic, list[Channel]] | None = None
 
 
-class UserView(BaseModel):
+class UserOut(BaseModel):
     id: UUID
     name: str
     email: str
@@ -63,8 +99,117 @@ class UserView(BaseModel):
     created_at: datetime
 
 
-class TokenPair(BaseModel):
+class TokenPairOut(BaseModel):
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+
+
+# -- transactions
+
+
+class TransactionIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    amount: Amount
+    type: EntryType
+    category: Category
+    description: Description | None = None
+    occurred_at: AwareDatetime | None = None
+    goal_id: UUID | None = None
+    user_id: UUID | None = Field(None, alias="userId", description="if given, the token's user")
+
+
+class TransactionChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Amount | None = None
+    type: EntryType | None = None
+    category: Category | None = None
+    description: Description | None = None
+    occurred_at: AwareDatetime | None = None
+    goal_id: UUID | None = None
+
+
+class TransactionOut(BaseModel):
+    id: UUID
+    amount: Money
+    type: EntryType
+    category: str
+    description: str | None
+    occurred_at: datetime
+    goal_id: UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TransactionPageOut(BaseModel):
+    items: list[TransactionOut]
+    next_cursor: str | None
+
+
+# -- budgets
+
+
+class BudgetIn(BaseModel):
+    category: Category
+    limit: Amount
+    period: Period
+    alert_thresholds: Thresholds = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS))
+
+
+class BudgetChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: Category | None = None
+    limit: Amount | None = None
+    period: Period | None = None
+    alert_thresholds: Thresholds | None = None
+
+
+class BudgetOut(BaseModel):
+    id: UUID
+    category: str
+    period: Period
+    limit: Money
+    alert_thresholds: list[int]
+    period_start: date
+    period_end: date
+    spent: Money
+    remaining: Money
+    percent: Decimal = Field(description="of the limit spent, two places")
+    status: BudgetStatus
+
+
+# -- goals
+
+
+class GoalIn(BaseModel):
+    name: Name
+    target_amount: Amount
+    deadline: date | None = None
+
+
+class GoalChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    target_amount: Amount | None = None
+    deadline: date | None = None
+
+
+class ContributionIn(BaseModel):
+    amount: Amount
+
+
+class GoalOut(BaseModel):
+    id: UUID
+    name: str
+    target_amount: Money
+    deadline: date | None
+    saved: Money
+    remaining: Money
+    percent: Decimal = Field(description="of the target saved, two places")
+    achieved_at: datetime | None
+    monthly_needed: Money | None = Field(description="to save each month to meet the deadline")

@@ -33,6 +33,14 @@ class EntryType(StrEnum):
     INCOME = "income"
 
 
+class BudgetStatus(StrEnum):
+    """Where a budget's spending stands against its warning thresholds and its limit."""
+
+    OK = "ok"
+    WARNING = "warning"
+    EXCEEDED = "exceeded"
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """What one transaction contributes: to its category's spending, and to its goal."""
@@ -104,7 +112,7 @@ class BudgetPosition:
     spent: Decimal
     remaining: Decimal
     percent: Decimal
-    status: str
+    status: BudgetStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,11 +293,11 @@ class Ledger:
         spent = budget.spent.get(start, ZERO)
         warnings = [t for t in budget.thresholds if t < EXCEEDED_AT]
         if reaches(spent, budget.limit, EXCEEDED_AT):
-            status = "exceeded"
+            status = BudgetStatus.EXCEEDED
         elif any(reaches(spent, budget.limit, t) for t in warnings):
-            status = "warning"
+            status = BudgetStatus.WARNING
         else:
-            status = "ok"
+            status = BudgetStatus.OK
         return BudgetPosition(
             id=budget.id,
             category=budget.category,

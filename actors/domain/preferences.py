@@ -11,13 +11,17 @@ class Channel(StrEnum):
     SMS = "sms"
 
 
-NOTIFIABLE = (
-    Topic.USER_REGISTERED,
-    Topic.TRANSACTION_CREATED,
-    Topic.BUDGET_WARNING,
-    Topic.BUDGET_EXCEEDED,
-    Topic.GOAL_ACHIEVED,
-)
+class NotifiableTopic(StrEnum):
+    """The topics whose events reach people, and for which a user chooses channels."""
+
+    USER_REGISTERED = Topic.USER_REGISTERED
+    TRANSACTION_CREATED = Topic.TRANSACTION_CREATED
+    BUDGET_WARNING = Topic.BUDGET_WARNING
+    BUDGET_EXCEEDED = Topic.BUDGET_EXCEEDED
+    GOAL_ACHIEVED = Topic.GOAL_ACHIEVED
+
+
+NOTIFIABLE = tuple(Topic(kind) for kind in NotifiableTopic)
 
 DEFAULTS: dict[str, list[str]] = {
     Topic.USER_REGISTERED: [Channel.EMAIL],
@@ -29,10 +33,12 @@ DEFAULTS: dict[str, list[str]] = {
 
 
 def with_changes(
-    current: Mapping[str, list[str]], changes: Mapping[str, list[Channel]]
+    current: Mapping[str, list[str]], changes: Mapping[NotifiableTopic, list[Channel]]
 ) -> dict[str, list[str]]:
     """The defaults, overridden by the stored choices, overridden by the changes."""
     merged = {str(kind): [str(c) for c in channels] for kind, channels in DEFAULTS.items()}
     merged.update({kind: list(channels) for kind, channels in current.items()})
-    merged.update({kind: sorted({str(c) for c in channels}) for kind, channels in changes.items()})
+    merged.update(
+        {str(kind): sorted({str(c) for c in channels}) for kind, channels in changes.items()}
+    )
     return merged

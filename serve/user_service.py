@@ -11,13 +11,13 @@ from actors.domain.passwords import hash_password, needs_rehash, verify_password
 from adapters import database, users
 from adapters.config import Settings
 from adapters.models import User
-from serve.schemas import ProfileChanges, SignupRequest, UserView
+from serve.schemas import UserChanges, UserIn, UserOut
 
 NOT_NULLABLE = ("name", "timezone", "notifications")
 
 
-def view(user: User) -> UserView:
-    return UserView.model_validate(user, from_attributes=True)
+def out(user: User) -> UserOut:
+    return UserOut.model_validate(user, from_attributes=True)
 
 
 @serve.deployment(name="users", max_ongoing_requests=32, ray_actor_options={"num_cpus": 0})
@@ -28,17 +28,17 @@ class UserService:
         assert settings.database_url
         await database.connect(settings.database_url)
 
-    async def signup(self, request: SignupRequest) -> UserView:
+    async def signup(self, body: UserIn) -> UserOut:
         # Argon2 is CPU work by design: off the event loop, or every request of this replica waits.
-        password_hash = await asyncio.to_thread(hash_password, request.password)
+        password_hash = await asyncio.to_thread(hash_password, body.password)
         user = await users.create(
-            name=request.name,
-            email=str(request.email),
-            phone=request.phone,
+            name=body.name,
+            email=str(body.email),
+            phone=body.phone,
             password_hash=password_hash,
             now=datetime.now(UTC),
         )
-        return view(user)
+        return out(user)
 
     async def authenticate(self, email: str, password: str) -> UUID:
         now = datetime.now(UTC)
@@ -54,10 +54,10 @@ class UserService:
             await users.set_password_hash(user.id, await asyncio.to_thread(hash_password, password))
         return user.id
 
-    async def profile(self, user_id: UUID) -> UserView:
-        return view(await users.by_id(user_id))
+    async def profile(self, user_id: UUID) -> UserOut:
+        return out(await users.by_id(user_id))
 
-    async def update_profile(self, user_id: UUID, changes: ProfileChanges) -> UserView:
+    async def update_profile(self, user_id: UUID, changes: UserChanges) -> UserOut:
         given = changes.model_dump(exclude_unset=True)
         given = {k: v for k, v in given.items() if v is not None or k not in NOT_NULLABLE}
-        return view(await users.update(user_id, given))
+        return out(await users.update(user_id, given))

@@ -1,65 +1,18 @@
 """Budget routes: definitions written to PostgreSQL, live positions read from the ledger shard."""
 
 from datetime import date
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from actors.domain.ledger import DEFAULT_THRESHOLDS, BudgetPosition
-from actors.domain.periods import Period
+from actors.domain.ledger import BudgetPosition
 from adapters import budgets
-from serve.auth import CurrentUser
 from serve.decimal_json import DecimalJSONRoute
-from serve.ledger_reader import LedgerReads
-from serve.transactions import Amount, Category, Money
-
-
-def _thresholds(values: list[int]) -> list[int]:
-    if len(set(values)) != len(values):
-        raise ValueError("thresholds must be distinct")
-    return sorted(values)
-
-
-Thresholds = Annotated[
-    list[Annotated[int, Field(ge=1, le=1000)]],
-    Field(min_length=1, max_length=10),
-    AfterValidator(_thresholds),
-]
+from serve.deps import CurrentUser, LedgerReads
+from serve.schemas import BudgetChanges, BudgetIn, BudgetOut
 
 router = APIRouter(prefix="/api/budget", tags=["budget"], route_class=DecimalJSONRoute)
-
-
-class BudgetIn(BaseModel):
-    category: Category
-    limit: Amount
-    period: Literal["weekly", "monthly", "yearly"]
-    alert_thresholds: Thresholds = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS))
-
-
-class BudgetChanges(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    category: Category | None = None
-    limit: Amount | None = None
-    period: Literal["weekly", "monthly", "yearly"] | None = None
-    alert_thresholds: Thresholds | None = None
-
-
-class BudgetOut(BaseModel):
-    id: UUID
-    category: str
-    period: str
-    limit: Money
-    alert_thresholds: list[int]
-    period_start: date
-    period_end: date
-    spent: Money
-    remaining: Money
-    percent: Decimal = Field(description="of the limit spent, two places")
-    status: Literal["ok", "warning", "exceeded"]
 
 
 def out(position: BudgetPosition) -> BudgetOut:
@@ -69,7 +22,7 @@ def out(position: BudgetPosition) -> BudgetOut:
 @router.post("", status_code=201)
 async def create(user: CurrentUser, body: BudgetIn, ledger: LedgerReads) -> BudgetOut:
     row = await budgets.create(
-        user.user_id, body.category, body.limit, Period(body.period), body.alert_thresholds
+        user.user_id, body.category, body.limit, body.period, body.alert_thresholds
     )
     return await read(user, row.id, ledger)
 

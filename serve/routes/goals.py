@@ -1,55 +1,18 @@
 """Savings goal routes: definitions in PostgreSQL, progress read from the ledger shard."""
 
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from actors.domain.ledger import EntryType, GoalPosition
 from adapters import goals, transactions
-from serve.auth import CurrentUser
 from serve.decimal_json import DecimalJSONRoute
-from serve.ledger_reader import LedgerReads
-from serve.transactions import Amount, Money, TransactionOut
-from serve.transactions import out as transaction_out
+from serve.deps import CurrentUser, LedgerReads
+from serve.schemas import ContributionIn, GoalChanges, GoalIn, GoalOut, TransactionOut
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 SAVINGS_CATEGORY = "savings"
 
 router = APIRouter(prefix="/api/goal", tags=["goal"], route_class=DecimalJSONRoute)
-
-
-class GoalIn(BaseModel):
-    name: Name
-    target_amount: Amount
-    deadline: date | None = None
-
-
-class GoalChanges(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Name | None = None
-    target_amount: Amount | None = None
-    deadline: date | None = None
-
-
-class Contribution(BaseModel):
-    amount: Amount
-
-
-class GoalOut(BaseModel):
-    id: UUID
-    name: str
-    target_amount: Money
-    deadline: date | None
-    saved: Money
-    remaining: Money
-    percent: Decimal = Field(description="of the target saved, two places")
-    achieved_at: datetime | None
-    monthly_needed: Money | None = Field(description="to save each month to meet the deadline")
 
 
 def out(position: GoalPosition) -> GoalOut:
@@ -93,7 +56,7 @@ async def delete(user: CurrentUser, goal_id: UUID) -> Response:
 
 
 @router.post("/{goal_id}/contribution", status_code=201)
-async def contribute(user: CurrentUser, goal_id: UUID, body: Contribution) -> TransactionOut:
+async def contribute(user: CurrentUser, goal_id: UUID, body: ContributionIn) -> TransactionOut:
     """Shorthand for an income transaction in `savings` toward the goal."""
     new = transactions.NewTransaction(
         amount=body.amount,
@@ -103,4 +66,5 @@ async def contribute(user: CurrentUser, goal_id: UUID, body: Contribution) -> Tr
         occurred_at=None,
         goal_id=goal_id,
     )
-    return transaction_out(await transactions.create(user.user_id, new))
+    row = await transactions.create(user.user_id, new)
+    return TransactionOut.model_validate(row, from_attributes=True)

@@ -8,7 +8,7 @@ from ray import serve
 from actors.domain.tokens import AccessTokenIssuer, hash_refresh_token, new_refresh_token
 from adapters import database, sessions
 from adapters.config import Settings
-from serve.schemas import TokenPair
+from serve.schemas import TokenPairOut
 
 
 @serve.deployment(name="tokens", max_ongoing_requests=64, ray_actor_options={"num_cpus": 0})
@@ -21,7 +21,7 @@ class TokenService:
         self._issuer = AccessTokenIssuer(settings.jwt_private_key, self._policy)
         await database.connect(settings.database_url)
 
-    async def open_session(self, user_id: UUID) -> TokenPair:
+    async def open_session(self, user_id: UUID) -> TokenPairOut:
         now = datetime.now(UTC)
         refresh = new_refresh_token()
         session_id = await sessions.open_session(
@@ -29,7 +29,7 @@ class TokenService:
         )
         return self._pair(user_id, session_id, refresh, now)
 
-    async def refresh(self, refresh_token: str) -> TokenPair:
+    async def refresh(self, refresh_token: str) -> TokenPairOut:
         now = datetime.now(UTC)
         successor = new_refresh_token()
         user_id, session_id = await sessions.rotate(
@@ -45,6 +45,6 @@ class TokenService:
             user_id, session_id, hash_refresh_token(refresh_token), datetime.now(UTC)
         )
 
-    def _pair(self, user_id: UUID, session_id: UUID, refresh: str, now: datetime) -> TokenPair:
+    def _pair(self, user_id: UUID, session_id: UUID, refresh: str, now: datetime) -> TokenPairOut:
         access, expires_in = self._issuer.issue(user_id, session_id, now)
-        return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)
+        return TokenPairOut(access_token=access, refresh_token=refresh, expires_in=expires_in)

@@ -1,71 +1,21 @@
 """Transaction routes, served by the gateway itself: the write path takes one hop.
 Next on a write's path (README, "Follow a write"): adapters/transactions.py."""
 
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Literal
+from datetime import date
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
 from actors.domain.errors import Forbidden
 from actors.domain.ledger import EntryType
-from actors.domain.money import check_amount
 from adapters import transactions
 from adapters.models import Transaction
-from serve.auth import CurrentUser
 from serve.decimal_json import DecimalJSONRoute
-
-# Accepted as a JSON number or a decimal string; answered as a string with two places.
-Amount = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(check_amount)]
-Money = Annotated[Decimal, PlainSerializer(lambda value: f"{value:.2f}", return_type=str)]
-Category = Annotated[
-    str, Field(min_length=1, max_length=64), AfterValidator(lambda value: value.strip().lower())
-]
-Description = Annotated[str, Field(max_length=500)]
+from serve.deps import CurrentUser
+from serve.schemas import TransactionChanges, TransactionIn, TransactionOut, TransactionPageOut
 
 router = APIRouter(prefix="/api/transaction", tags=["transaction"], route_class=DecimalJSONRoute)
-
-
-class TransactionIn(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    amount: Amount
-    type: Literal["expense", "income"]
-    category: Category
-    description: Description | None = None
-    occurred_at: AwareDatetime | None = None
-    goal_id: UUID | None = None
-    user_id: UUID | None = Field(None, alias="userId", description="if given, the token's user")
-
-
-class TransactionChanges(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    amount: Amount | None = None
-    type: Literal["expense", "income"] | None = None
-    category: Category | None = None
-    description: Description | None = None
-    occurred_at: AwareDatetime | None = None
-    goal_id: UUID | None = None
-
-
-class TransactionOut(BaseModel):
-    id: UUID
-    amount: Money
-    type: str
-    category: str
-    description: str | None
-    occurred_at: datetime
-    goal_id: UUID | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class TransactionPage(BaseModel):
-    items: list[TransactionOut]
-    next_cursor: str | None
 
 
 def out(row: Transaction) -> TransactionOut:
@@ -83,7 +33,7 @@ def own(user: CurrentUser, claimed: UUID | None) -> UUID:
 async def create(user: CurrentUser, body: TransactionIn) -> TransactionOut:
     new = transactions.NewTransaction(
         amount=body.amount,
-        type=EntryType(body.type),
+        type=body.type,
         category=body.category,
         description=body.description,
         occurred_at=body.occurred_at,
@@ -98,19 +48,19 @@ async def listing(
     since: Annotated[date | None, Query(alias="from")] = None,
     until: Annotated[date | None, Query(alias="to")] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
-    type: Literal["expense", "income"] | None = None,
+    type: EntryType | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> TransactionPage:
+) -> TransactionPageOut:
     """Newest first; `from` and `to` are days (inclusive) in your time zone."""
     filters = transactions.Filters(
         since=since,
         until=until,
         category=category.strip().lower() if category else None,
-        type=EntryType(type) if type else None,
+        type=type,
     )
     rows, next_cursor = await transactions.page(user.user_id, filters, limit, cursor)
-    return TransactionPage(items=[out(row) for row in rows], next_cursor=next_cursor)
+    return TransactionPageOut(items=[out(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.get("/{transaction_id}")

@@ -1,0 +1,50 @@
+"""The typed dependencies routes take: the caller, the services and the ledger reader, all
+read from the app state that the gateway fills when its replica starts."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from ray.serve.handle import DeploymentHandle
+
+from actors.domain.errors import InvalidToken
+from actors.domain.tokens import AccessClaims
+from adapters.revocations import RevokedSessions
+from serve.auth import Authenticator
+from serve.ledger_reader import LedgerReader
+
+_bearer = HTTPBearer(auto_error=False, description="The access token from /api/user/login")
+
+
+# Each dependency is async: a plain def would cost a thread-pool hop per request.
+async def _current_claims(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims:
+    if credentials is None:
+        raise InvalidToken("missing bearer token")
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator.claims(credentials.credentials)
+
+
+async def _revoked(request: Request) -> RevokedSessions:
+    return request.app.state.revoked  # type: ignore[no-any-return]
+
+
+async def _ledger(request: Request) -> LedgerReader:
+    return request.app.state.ledger  # type: ignore[no-any-return]
+
+
+async def _users(request: Request) -> DeploymentHandle:
+    return request.app.state.users  # type: ignore[no-any-return]
+
+
+async def _tokens(request: Request) -> DeploymentHandle:
+    return request.app.state.tokens  # type: ignore[no-any-return]
+
+
+CurrentUser = Annotated[AccessClaims, Depends(_current_claims)]
+RevokedSessionsDep = Annotated[RevokedSessions, Depends(_revoked)]
+LedgerReads = Annotated[LedgerReader, Depends(_ledger)]
+UserServiceDep = Annotated[DeploymentHandle, Depends(_users)]
+TokenServiceDep = Annotated[DeploymentHandle, Depends(_tokens)]

@@ -1,0 +1,13 @@
+"""Token routes: a refresh token exchanged for a new pair, by the token service."""
+
+from fastapi import APIRouter
+
+from serve.deps import TokenServiceDep
+from serve.schemas import RefreshTokenIn, TokenPairOut
+
+router = APIRouter(prefix="/api/token", tags=["token"])
+
+
+@router.post("/refresh")
+async def refresh(body: RefreshTokenIn, tokens: TokenServiceDep) -> TokenPairOut:
+    return await tokens.refresh.remote(body.refresh_token)
