@@ -61,37 +61,37 @@ class LedgerShard:
             "events_applied": self._events_applied,
         }
 
-    async def budgets(self, user_id: UUID, version: int, day: date) -> list[BudgetPosition]:
-        ledger = await self._caught_up(user_id, version)
+    async def budgets(self, user_id: UUID, sequence: int, day: date) -> list[BudgetPosition]:
+        ledger = await self._caught_up(user_id, sequence)
         return [ledger.budget_position(b, day) for b in ledger.budgets.values()]
 
     async def budget(
-        self, user_id: UUID, version: int, budget_id: UUID, day: date
+        self, user_id: UUID, sequence: int, budget_id: UUID, day: date
     ) -> BudgetPosition:
-        ledger = await self._caught_up(user_id, version)
+        ledger = await self._caught_up(user_id, sequence)
         if budget_id not in ledger.budgets:
             raise NotFound("budget")
         return ledger.budget_position(ledger.budgets[budget_id], day)
 
-    async def goals(self, user_id: UUID, version: int, today: date) -> list[GoalPosition]:
-        ledger = await self._caught_up(user_id, version)
+    async def goals(self, user_id: UUID, sequence: int, today: date) -> list[GoalPosition]:
+        ledger = await self._caught_up(user_id, sequence)
         return [ledger.goal_position(g, today) for g in ledger.goals.values()]
 
-    async def goal(self, user_id: UUID, version: int, goal_id: UUID, today: date) -> GoalPosition:
-        ledger = await self._caught_up(user_id, version)
+    async def goal(self, user_id: UUID, sequence: int, goal_id: UUID, today: date) -> GoalPosition:
+        ledger = await self._caught_up(user_id, sequence)
         if goal_id not in ledger.goals:
             raise NotFound("goal")
         return ledger.goal_position(ledger.goals[goal_id], today)
 
-    async def _caught_up(self, user_id: UUID, version: int) -> Ledger:
-        """The user's ledger once it has applied `version`; waits a bounded time for it."""
+    async def _caught_up(self, user_id: UUID, sequence: int) -> Ledger:
+        """The user's ledger once it has applied `sequence`; waits a bounded time for it."""
         await self._ready.wait()
         await self._load({user_id})
-        if self._ledgers.version(user_id) < version:
+        if self._ledgers.sequence(user_id) < sequence:
             try:
                 async with self._applied:
                     await asyncio.wait_for(
-                        self._applied.wait_for(lambda: self._ledgers.version(user_id) >= version),
+                        self._applied.wait_for(lambda: self._ledgers.sequence(user_id) >= sequence),
                         READ_WAIT_SECONDS,
                     )
             except TimeoutError as error:
