@@ -19,7 +19,7 @@ from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
 from actors.ledger_memory import LedgerMemory
 from adapters import database, kafka, ledger_store
 from adapters.config import Settings
-from adapters.ledger_store import Batch, DeadLetter
+from adapters.ledger_store import Checkpoint, DeadLetter
 
 log = logging.getLogger(__name__)
 
@@ -141,43 +141,49 @@ class LedgerShard:
         owned = [TopicPartition(t.value, p) for t in rules.LEDGER_TOPICS for p in self._partitions]
         await kafka.resume(consumer, owned, await ledger_store.load_offsets(CONSUMER))
 
-    async def _apply(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-        batch = Batch()
+    async def _apply(self, window: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        checkpoint = Checkpoint()
         arrived: list[tuple[int, Event]] = []  # (partition, event)
-        for tp, records in batches.items():
+        for tp, records in window.items():
             for record in records:
-                if (event := self._read(tp, record, batch)) is not None:
+                if (event := self._read(tp, record, checkpoint)) is not None:
                     arrived.append((tp.partition, event))
-            batch.offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+            checkpoint.offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
         await self._load({event.user_id for _, event in arrived})
         changed: dict[UUID, int] = {}  # user: partition
         for partition, event in arrived:
-            batch.events += self._ledgers.get(event.user_id).accept(event)
+            checkpoint.events += self._ledgers.get(event.user_id).accept(event)
             changed[event.user_id] = partition
-        batch.snapshots = {
+        checkpoint.snapshots = {
             user_id: (partition, snapshots.dump(self._ledgers.get(user_id)))
             for user_id, partition in changed.items()
         }
         try:
-            await ledger_store.save(CONSUMER, batch)
+            await ledger_store.save(CONSUMER, checkpoint)
         except Exception:
             # Memory is now ahead of the database: start again from what was committed.
-            log.exception("%s could not save a batch; restarting", naming.ledger_shard(self._index))
+            log.exception(
+                "%s could not save a checkpoint; restarting", naming.ledger_shard(self._index)
+            )
             os._exit(1)
-        self._ledgers.settle({user_id: state for user_id, (_, state) in batch.snapshots.items()})
-        self._events_applied += sum(len(records) for records in batches.values())
+        self._ledgers.settle(
+            {user_id: state for user_id, (_, state) in checkpoint.snapshots.items()}
+        )
+        self._events_applied += sum(len(records) for records in window.values())
         async with self._applied:
             self._applied.notify_all()
 
     @staticmethod
-    def _read(tp: TopicPartition, record: ConsumerRecord, batch: Batch) -> Event | None:
+    def _read(tp: TopicPartition, record: ConsumerRecord, checkpoint: Checkpoint) -> Event | None:
         """The record's event, or None with the record sent to its dead-letter topic."""
         try:
             event = read_event(tp.topic, record.value)
             rules.check(event)
             return event
         except MalformedEvent as error:
-            batch.dead_letters.append(DeadLetter(tp.topic, record.key, record.value, str(error)))
+            checkpoint.dead_letters.append(
+                DeadLetter(tp.topic, record.key, record.value, str(error))
+            )
             return None
 
     async def _load(self, users: set[UUID]) -> None:

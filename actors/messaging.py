@@ -100,7 +100,7 @@ class Messaging:
         self._handled += sum(len(records) for records in batches.values())
 
     async def _handle(self, batches: Batches) -> None:
-        batch = deliveries.Batch(
+        claims = deliveries.Claims(
             naming.MESSAGING,
             offsets={(tp.topic, tp.partition): rs[-1].offset + 1 for tp, rs in batches.items()},
         )
@@ -111,18 +111,18 @@ class Messaging:
                     events.append((record, read_event(record.topic, record.value)))
                 except MalformedEvent as error:
                     if Topic(record.topic) in OWNED:
-                        batch.dead_letters.append(_dead_letter(record, str(error)))
+                        claims.dead_letters.append(_dead_letter(record, str(error)))
         profiles = await recipients.profiles(event.user_id for _, event in events)
         for record, event in events:
             profile = profiles.get(event.user_id)
             if profile is None:
                 continue  # no such account (any more): nobody to write to
             try:
-                batch.messages += compose(event, profile)
+                claims.messages += compose(event, profile)
             except MalformedEvent as error:
-                batch.dead_letters.append(_dead_letter(record, str(error)))
+                claims.dead_letters.append(_dead_letter(record, str(error)))
         # The claims and the offsets commit together: a restart resumes right after them.
-        for channel in await deliveries.claim(batch, datetime.now(UTC)):
+        for channel in await deliveries.claim(claims, datetime.now(UTC)):
             # Fire and forget: a courier that misses this finds the work at its next poll.
             self._couriers[channel].wake.remote()
 

@@ -39,8 +39,9 @@ _FLOOD_LOCK_CLASS = 0x4C46
 
 
 @dataclass
-class Batch:
-    """What one batch of events gives, committed in one transaction."""
+class Claims:
+    """The messages one batch of events gives, with its dead letters and the offsets it
+    reaches: claimed, staged and saved in one transaction."""
 
     consumer: str
     messages: list[Message] = field(default_factory=list)
@@ -48,19 +49,19 @@ class Batch:
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition): next
 
 
-async def claim(batch: Batch, now: datetime) -> set[Channel]:
+async def claim(claims: Claims, now: datetime) -> set[Channel]:
     """Record each message not claimed before, as pending or (by the flood rule) suppressed,
     stage the dead letters and save the offsets, all in one transaction.
     Returns the channels that have new messages to send."""
     woken: set[Channel] = set()
     async with in_transaction() as connection:
-        for letter in batch.dead_letters:
+        for letter in claims.dead_letters:
             await outbox.stage_dead_letter(
                 connection, letter.topic, letter.key, letter.value, letter.reason
             )
-        for user_id in sorted({m.user_id for m in batch.messages}):
+        for user_id in sorted({m.user_id for m in claims.messages}):
             await _lock_user(user_id, connection)
-        for message in batch.messages:
+        for message in claims.messages:
             if await _claimed(message, connection):
                 continue
             recent = await _counted_since(message, flood.window_start(now), connection)
@@ -82,17 +83,19 @@ async def claim(batch: Batch, now: datetime) -> set[Channel]:
             )
             if admitted:
                 woken.add(message.channel)
-        await _save_offsets(batch, connection)
+        await _save_offsets(claims, connection)
     return woken
 
 
-async def _save_offsets(batch: Batch, connection: BaseDBAsyncClient) -> None:
-    if not batch.offsets:
+async def _save_offsets(claims: Claims, connection: BaseDBAsyncClient) -> None:
+    if not claims.offsets:
         return
     await ConsumerOffset.bulk_create(
         [
-            ConsumerOffset(consumer=batch.consumer, topic=topic, partition=partition, offset=offset)
-            for (topic, partition), offset in batch.offsets.items()
+            ConsumerOffset(
+                consumer=claims.consumer, topic=topic, partition=partition, offset=offset
+            )
+            for (topic, partition), offset in claims.offsets.items()
         ],
         on_conflict=["consumer", "topic", "partition"],
         update_fields=["offset"],

@@ -20,8 +20,9 @@ class DeadLetter:
 
 
 @dataclass
-class Batch:
-    """Everything one applied batch changed, to be committed in one database transaction."""
+class Checkpoint:
+    """Everything one applied window of records changed, committed in one database transaction:
+    restarted, the shard resumes from the last checkpoint saved."""
 
     snapshots: dict[UUID, tuple[int, bytes]] = field(
         default_factory=dict
@@ -43,24 +44,27 @@ async def load_offsets(consumer: str) -> dict[tuple[str, int], int]:
     return {(topic, partition): offset for topic, partition, offset in rows}
 
 
-async def save(consumer: str, batch: Batch) -> None:
+async def save(consumer: str, checkpoint: Checkpoint) -> None:
     async with in_transaction() as connection:
-        if batch.snapshots:
+        if checkpoint.snapshots:
             await connection.execute_many(
                 "INSERT INTO ledger_snapshots (user_id, partition, state, updated_at)"
                 " VALUES ($1, $2, $3, now()) ON CONFLICT (user_id) DO UPDATE"
                 " SET partition = EXCLUDED.partition, state = EXCLUDED.state, updated_at = now()",
-                [[user, partition, state] for user, (partition, state) in batch.snapshots.items()],
+                [
+                    [user, partition, state]
+                    for user, (partition, state) in checkpoint.snapshots.items()
+                ],
             )
-        if batch.offsets:
+        if checkpoint.offsets:
             await connection.execute_many(
                 'INSERT INTO consumer_offsets (consumer, topic, partition, "offset")'
                 " VALUES ($1, $2, $3, $4) ON CONFLICT (consumer, topic, partition) DO UPDATE"
                 ' SET "offset" = EXCLUDED."offset"',
-                [[consumer, t, p, offset] for (t, p), offset in batch.offsets.items()],
+                [[consumer, t, p, offset] for (t, p), offset in checkpoint.offsets.items()],
             )
-        await outbox.stage(batch.events, connection)
-        for letter in batch.dead_letters:
+        await outbox.stage(checkpoint.events, connection)
+        for letter in checkpoint.dead_letters:
             await outbox.stage_dead_letter(
                 connection, letter.topic, letter.key, letter.value, letter.reason
             )
