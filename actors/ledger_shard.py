@@ -13,13 +13,14 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from actors import naming
 from actors.domain import ledger as rules
 from actors.domain import snapshots
+from actors.domain.dead_letter import DeadLetter
 from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, MalformedEvent, read_event
 from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
 from actors.ledger_memory import LedgerMemory
 from adapters import database, kafka, ledger_store
 from adapters.config import Settings
-from adapters.ledger_store import Checkpoint, DeadLetter
+from adapters.ledger_store import Checkpoint
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ import ray
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from actors import naming
+from actors.domain.dead_letter import DeadLetter
 from actors.domain.events import Event, MalformedEvent, Topic, read_event
 from actors.domain.messages import compose
 from actors.domain.preferences import NOTIFIABLE, Channel
 from adapters import database, deliveries, kafka, ledger_store, recipients
 from adapters.config import Settings
-from adapters.ledger_store import DeadLetter
 
 log = logging.getLogger(__name__)
 

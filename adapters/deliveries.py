@@ -22,13 +22,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from actors.domain import dead_letter, flood
+from actors.domain import flood
+from actors.domain.dead_letter import DeadLetter, undeliverable
 from actors.domain.delivery import DeliveryState
 from actors.domain.events import Topic
 from actors.domain.messages import Message
 from actors.domain.preferences import Channel
 from adapters import outbox
-from adapters.ledger_store import DeadLetter
 from adapters.models import ConsumerOffset, Delivery
 
 # Longer than any send may take (SMTP and Twilio time out after 20 s): a row leased by a courier
@@ -56,9 +56,7 @@ async def claim(claims: Claims, now: datetime) -> set[Channel]:
     woken: set[Channel] = set()
     async with in_transaction() as connection:
         for letter in claims.dead_letters:
-            await outbox.stage_dead_letter(
-                connection, letter.topic, letter.key, letter.value, letter.reason
-            )
+            await outbox.stage_dead_letter(connection, letter)
         for user_id in sorted({m.user_id for m in claims.messages}):
             await _lock_user(user_id, connection)
         for message in claims.messages:
@@ -202,20 +200,16 @@ async def give_up(row: Delivery, reason: str, now: datetime) -> bool:
             return False
         message = as_message(row)
         # Staged in the transaction that marks the message dead: one dead letter per message.
-        await outbox.stage_dead_letter(
-            connection,
-            message.event_type.value,
-            str(message.user_id).encode(),
-            dead_letter.undeliverable(
-                dedup_key=message.dedup_key,
-                event_id=message.event_id,
-                event_type=message.event_type.value,
-                user_id=message.user_id,
-                channel=message.channel.value,
-                recipient=message.recipient,
-                attempts=row.attempts,
-                failed_at=now,
-            ),
-            reason,
+        body = undeliverable(
+            dedup_key=message.dedup_key,
+            event_id=message.event_id,
+            event_type=message.event_type.value,
+            user_id=message.user_id,
+            channel=message.channel.value,
+            recipient=message.recipient,
+            attempts=row.attempts,
+            failed_at=now,
         )
+        letter = DeadLetter(message.event_type.value, str(message.user_id).encode(), body, reason)
+        await outbox.stage_dead_letter(connection, letter)
     return True

@@ -6,17 +6,10 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
+from actors.domain.dead_letter import DeadLetter
 from actors.domain.events import Event
 from adapters import outbox
 from adapters.models import ConsumerOffset, LedgerSnapshot
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    topic: str
-    key: bytes | None
-    value: bytes
-    reason: str
 
 
 @dataclass
@@ -65,9 +58,7 @@ async def save(consumer: str, checkpoint: Checkpoint) -> None:
             )
         await outbox.stage(checkpoint.events, connection)
         for letter in checkpoint.dead_letters:
-            await outbox.stage_dead_letter(
-                connection, letter.topic, letter.key, letter.value, letter.reason
-            )
+            await outbox.stage_dead_letter(connection, letter)
 
 
 async def forget_offsets() -> None:

@@ -9,13 +9,14 @@ from uuid import uuid4
 
 from tortoise.transactions import in_transaction
 
+from actors.domain.dead_letter import DeadLetter
 from actors.domain.delivery import DeliveryState
 from actors.domain.events import Topic
 from actors.domain.messages import Message
 from actors.domain.preferences import Channel
 from adapters import deliveries
 from adapters.config import Settings
-from adapters.ledger_store import DeadLetter, load_offsets
+from adapters.ledger_store import load_offsets
 from adapters.models import Delivery, OutboxEvent
 from tests.integration import messages
 
