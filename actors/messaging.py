@@ -31,13 +31,12 @@ Batches = Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class Messaging:
-    """Owns the partitions p with p % shards == shard of every notifiable topic: assigned by
-    itself, not by a group rebalance, and resumed from the offsets saved with its claims."""
+    """Reads every partition of every notifiable topic: assigned by itself (no consumer group),
+    and resumed from the offsets saved with its claims."""
 
-    def __init__(self, settings: Settings, shard: int = 0, shards: int = 1) -> None:
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._couriers: dict[Channel, Any] = {}
-        self._shard, self._shards = shard, shards
         self._ready = asyncio.Event()
         self._handled = 0
         # Ray runs an async actor's constructor on its event loop, so the loop starts here and
@@ -80,7 +79,6 @@ class Messaging:
                     TopicPartition(topic.value, p)
                     for topic, partitions in found.items()
                     for p in sorted(partitions or ())
-                    if p % self._shards == self._shard
                 ]
             log.warning("messaging: waiting for the topics %s", sorted(found))
             await asyncio.sleep(RETRY_SECONDS)

@@ -2,8 +2,7 @@
 
 Exactly once, and where it stops. The messaging actor claims a row per (event, channel,
 recipient) before anything is sent, in the same transaction as the offsets it has consumed up
-to: a restart resumes after the claims, and a replay or a rebalance finds the rows and sends
-nothing.
+to: a restart resumes after the claims, and a replay finds the rows and sends nothing.
 A courier sends only rows that are pending, marks each sent right after the provider accepted
 it, and keeps a mark that failed to commit in memory to try again before sending anything else.
 What remains is a process dying between the provider's acceptance and that commit: the row is
@@ -102,8 +101,8 @@ async def _save_offsets(claims: Claims, connection: BaseDBAsyncClient) -> None:
 
 
 async def _lock_user(user_id: UUID, connection: BaseDBAsyncClient) -> None:
-    # A user's events share one partition, so one consumer; the lock keeps the flood count
-    # right even when a rebalance lets two consumers see the same user for a moment.
+    # The flood count is read, then added to: the lock serialises the claims of one user, so
+    # the count holds even if two transactions ever claim for the same user at once.
     key = int.from_bytes(user_id.bytes[:4], "big", signed=True)
     await connection.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [_FLOOD_LOCK_CLASS, key])
 
