@@ -18,7 +18,7 @@ from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, MalformedEvent, read_event
 from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
 from actors.ledger_memory import LedgerMemory
-from adapters import database, kafka, ledger_store
+from adapters import database, kafka, ledger_store, offsets
 from adapters.config import Settings
 from adapters.ledger_store import Checkpoint
 
@@ -140,7 +140,7 @@ class LedgerShard:
 
     async def _seek_to_stored_offsets(self, consumer: AIOKafkaConsumer) -> None:
         owned = [TopicPartition(t.value, p) for t in rules.LEDGER_TOPICS for p in self._partitions]
-        await kafka.resume(consumer, owned, await ledger_store.load_offsets(CONSUMER))
+        await kafka.resume(consumer, owned, await offsets.load(CONSUMER))
 
     async def _apply(self, window: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         checkpoint = Checkpoint()

@@ -15,7 +15,7 @@ from actors.domain.dead_letter import DeadLetter
 from actors.domain.events import Event, MalformedEvent, Topic, read_event
 from actors.domain.messages import compose
 from actors.domain.preferences import NOTIFIABLE, Channel
-from adapters import database, deliveries, kafka, ledger_store, recipients
+from adapters import database, deliveries, kafka, offsets, recipients
 from adapters.config import Settings
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class Messaging:
         consumer = kafka.consumer(settings.kafka_bootstrap)
         await consumer.start()
         partitions = await self._partitions(consumer)
-        await kafka.resume(consumer, partitions, await ledger_store.load_offsets(naming.MESSAGING))
+        await kafka.resume(consumer, partitions, await offsets.load(naming.MESSAGING))
         self._ready.set()
         while True:
             try:

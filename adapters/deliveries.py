@@ -27,8 +27,9 @@ from actors.domain.delivery import DeliveryState
 from actors.domain.events import Topic
 from actors.domain.messages import Message
 from actors.domain.preferences import Channel
-from adapters import outbox
-from adapters.models import ConsumerOffset, Delivery
+from adapters import offsets, outbox
+from adapters.models import Delivery
+from adapters.offsets import Offsets
 
 # Longer than any send may take (SMTP and Twilio time out after 20 s): a row leased by a courier
 # that died is picked up again when its lease ends.
@@ -45,7 +46,7 @@ class Claims:
     consumer: str
     messages: list[Message] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
-    offsets: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition): next
+    offsets: Offsets = field(default_factory=dict)
 
 
 async def claim(claims: Claims, now: datetime) -> set[Channel]:
@@ -80,24 +81,8 @@ async def claim(claims: Claims, now: datetime) -> set[Channel]:
             )
             if admitted:
                 woken.add(message.channel)
-        await _save_offsets(claims, connection)
+        await offsets.save(connection, claims.consumer, claims.offsets)
     return woken
-
-
-async def _save_offsets(claims: Claims, connection: BaseDBAsyncClient) -> None:
-    if not claims.offsets:
-        return
-    await ConsumerOffset.bulk_create(
-        [
-            ConsumerOffset(
-                consumer=claims.consumer, topic=topic, partition=partition, offset=offset
-            )
-            for (topic, partition), offset in claims.offsets.items()
-        ],
-        on_conflict=["consumer", "topic", "partition"],
-        update_fields=["offset"],
-        using_db=connection,
-    )
 
 
 async def _lock_user(user_id: UUID, connection: BaseDBAsyncClient) -> None:

@@ -14,9 +14,8 @@ from actors.domain.delivery import DeliveryState
 from actors.domain.events import Topic
 from actors.domain.messages import Message
 from actors.domain.preferences import Channel
-from adapters import deliveries
+from adapters import deliveries, offsets
 from adapters.config import Settings
-from adapters.ledger_store import load_offsets
 from adapters.models import Delivery, OutboxEvent
 from tests.integration import messages
 
@@ -101,15 +100,15 @@ async def test_claims_dead_letters_and_offsets_commit_together(db: Settings) -> 
         async with in_transaction():
             await deliveries.claim(claims, datetime.now(UTC))
             raise RollBack  # as if the process died before the commit
-    assert await load_offsets(consumer) == {}
+    assert await offsets.load(consumer) == {}
     assert not await Delivery.filter(event_id=message.event_id).exists()
     assert not await _staged(Topic.BUDGET_WARNING.dead_letter, letter.value.decode())
 
     await deliveries.claim(claims, datetime.now(UTC))
-    assert await load_offsets(consumer) == {("budget_warning", 0): 7}
+    assert await offsets.load(consumer) == {("budget_warning", 0): 7}
     assert await Delivery.filter(event_id=message.event_id).exists()
     [staged] = await _staged(Topic.BUDGET_WARNING.dead_letter, letter.value.decode())
     assert staged["reason"] == "unreadable"
     later = deliveries.Claims(consumer, offsets={("budget_warning", 0): 9})
     await deliveries.claim(later, datetime.now(UTC))
-    assert await load_offsets(consumer) == {("budget_warning", 0): 9}
+    assert await offsets.load(consumer) == {("budget_warning", 0): 9}
