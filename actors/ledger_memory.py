@@ -31,8 +31,8 @@ class LedgerMemory:
         self._awake[user_id] = ledger
         return ledger
 
-    def version(self, user_id: UUID) -> int:
-        return self.get(user_id).version if user_id in self else 0
+    def sequence(self, user_id: UUID) -> int:
+        return self.get(user_id).sequence if user_id in self else 0
 
     def add(self, user_id: UUID, state: bytes | None) -> None:
         """A ledger loaded from storage (or a new one, with no state): it rests until needed."""

@@ -14,13 +14,14 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from actors import naming
 from actors.domain import ledger as rules
 from actors.domain import snapshots
+from actors.domain.dead_letter import DeadLetter
 from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, MalformedEvent, read_event
 from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
 from actors.ledger_memory import LedgerMemory
-from adapters import database, kafka, ledger_store
+from adapters import database, kafka, ledger_store, offsets
 from adapters.config import Settings
-from adapters.ledger_store import Batch, DeadLetter
+from adapters.ledger_store import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -62,37 +63,37 @@ class LedgerShard:
             "events_applied": self._events_applied,
         }
 
-    async def budgets(self, user_id: UUID, version: int, day: date) -> list[BudgetPosition]:
-        ledger = await self._caught_up(user_id, version)
+    async def budgets(self, user_id: UUID, sequence: int, day: date) -> list[BudgetPosition]:
+        ledger = await self._caught_up(user_id, sequence)
         return [ledger.budget_position(b, day) for b in ledger.budgets.values()]
 
     async def budget(
-        self, user_id: UUID, version: int, budget_id: UUID, day: date
+        self, user_id: UUID, sequence: int, budget_id: UUID, day: date
     ) -> BudgetPosition:
-        ledger = await self._caught_up(user_id, version)
+        ledger = await self._caught_up(user_id, sequence)
         if budget_id not in ledger.budgets:
             raise NotFound("budget")
         return ledger.budget_position(ledger.budgets[budget_id], day)
 
-    async def goals(self, user_id: UUID, version: int, today: date) -> list[GoalPosition]:
-        ledger = await self._caught_up(user_id, version)
+    async def goals(self, user_id: UUID, sequence: int, today: date) -> list[GoalPosition]:
+        ledger = await self._caught_up(user_id, sequence)
         return [ledger.goal_position(g, today) for g in ledger.goals.values()]
 
-    async def goal(self, user_id: UUID, version: int, goal_id: UUID, today: date) -> GoalPosition:
-        ledger = await self._caught_up(user_id, version)
+    async def goal(self, user_id: UUID, sequence: int, goal_id: UUID, today: date) -> GoalPosition:
+        ledger = await self._caught_up(user_id, sequence)
         if goal_id not in ledger.goals:
             raise NotFound("goal")
         return ledger.goal_position(ledger.goals[goal_id], today)
 
-    async def _caught_up(self, user_id: UUID, version: int) -> Ledger:
-        """The user's ledger once it has applied `version`; waits a bounded time for it."""
+    async def _caught_up(self, user_id: UUID, sequence: int) -> Ledger:
+        """The user's ledger once it has applied `sequence`; waits a bounded time for it."""
         await self._ready.wait()
         await self._load({user_id})
-        if self._ledgers.version(user_id) < version:
+        if self._ledgers.sequence(user_id) < sequence:
             try:
                 async with self._applied:
                     await asyncio.wait_for(
-                        self._applied.wait_for(lambda: self._ledgers.version(user_id) >= version),
+                        self._applied.wait_for(lambda: self._ledgers.sequence(user_id) >= sequence),
                         READ_WAIT_SECONDS,
                     )
             except TimeoutError as error:
@@ -140,45 +141,51 @@ class LedgerShard:
 
     async def _seek_to_stored_offsets(self, consumer: AIOKafkaConsumer) -> None:
         owned = [TopicPartition(t.value, p) for t in rules.LEDGER_TOPICS for p in self._partitions]
-        await kafka.resume(consumer, owned, await ledger_store.load_offsets(CONSUMER))
+        await kafka.resume(consumer, owned, await offsets.load(CONSUMER))
 
-    async def _apply(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-        batch = Batch()
+    async def _apply(self, window: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        checkpoint = Checkpoint()
         arrived: list[tuple[int, Event]] = []  # (partition, event)
-        for tp, records in batches.items():
+        for tp, records in window.items():
             for record in records:
-                if (event := self._read(tp, record, batch)) is not None:
+                if (event := self._read(tp, record, checkpoint)) is not None:
                     arrived.append((tp.partition, event))
-            batch.offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+            checkpoint.offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
         await self._load({event.user_id for _, event in arrived})
         changed: dict[UUID, int] = {}  # user: partition
         for partition, event in arrived:
-            batch.events += self._ledgers.get(event.user_id).accept(event)
+            checkpoint.events += self._ledgers.get(event.user_id).accept(event)
             changed[event.user_id] = partition
-        batch.snapshots = {
+        checkpoint.snapshots = {
             user_id: (partition, snapshots.dump(self._ledgers.get(user_id)))
             for user_id, partition in changed.items()
         }
         try:
-            await ledger_store.save(CONSUMER, batch)
+            await ledger_store.save(CONSUMER, checkpoint)
         except Exception:
             # Memory is now ahead of the database: start again from what was committed.
-            log.exception("%s could not save a batch; restarting", naming.ledger_shard(self._index))
+            log.exception(
+                "%s could not save a checkpoint; restarting", naming.ledger_shard(self._index)
+            )
             os._exit(1)
-        self._ledgers.settle({user_id: state for user_id, (_, state) in batch.snapshots.items()})
-        self._events_applied += sum(len(records) for records in batches.values())
+        self._ledgers.settle(
+            {user_id: state for user_id, (_, state) in checkpoint.snapshots.items()}
+        )
+        self._events_applied += sum(len(records) for records in window.values())
         async with self._applied:
             self._applied.notify_all()
 
     @staticmethod
-    def _read(tp: TopicPartition, record: ConsumerRecord, batch: Batch) -> Event | None:
+    def _read(tp: TopicPartition, record: ConsumerRecord, checkpoint: Checkpoint) -> Event | None:
         """The record's event, or None with the record sent to its dead-letter topic."""
         try:
             event = read_event(tp.topic, record.value)
             rules.check(event)
             return event
         except MalformedEvent as error:
-            batch.dead_letters.append(DeadLetter(tp.topic, record.key, record.value, str(error)))
+            checkpoint.dead_letters.append(
+                DeadLetter(tp.topic, record.key, record.value, str(error))
+            )
             return None
 
     async def _load(self, users: set[UUID]) -> None:

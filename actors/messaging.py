@@ -12,12 +12,12 @@ import ray
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from actors import naming
+from actors.domain.dead_letter import DeadLetter
 from actors.domain.events import Event, MalformedEvent, Topic, read_event
 from actors.domain.messages import compose
 from actors.domain.preferences import NOTIFIABLE, Channel
-from adapters import database, deliveries, kafka, ledger_store, recipients
+from adapters import database, deliveries, kafka, offsets, recipients
 from adapters.config import Settings
-from adapters.ledger_store import DeadLetter
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +32,12 @@ Batches = Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class Messaging:
-    """Owns the partitions p with p % shards == shard of every notifiable topic: assigned by
-    itself, not by a group rebalance, and resumed from the offsets saved with its claims."""
+    """Reads every partition of every notifiable topic: assigned by itself (no consumer group),
+    and resumed from the offsets saved with its claims."""
 
-    def __init__(self, settings: Settings, shard: int = 0, shards: int = 1) -> None:
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._couriers: dict[Channel, Any] = {}
-        self._shard, self._shards = shard, shards
         self._ready = asyncio.Event()
         self._handled = 0
         # Ray runs an async actor's constructor on its event loop, so the loop starts here and
@@ -63,7 +62,7 @@ class Messaging:
         consumer = kafka.consumer(settings.kafka_bootstrap)
         await consumer.start()
         partitions = await self._partitions(consumer)
-        await kafka.resume(consumer, partitions, await ledger_store.load_offsets(naming.MESSAGING))
+        await kafka.resume(consumer, partitions, await offsets.load(naming.MESSAGING))
         self._ready.set()
         while True:
             try:
@@ -81,7 +80,6 @@ class Messaging:
                     TopicPartition(topic.value, p)
                     for topic, partitions in found.items()
                     for p in sorted(partitions or ())
-                    if p % self._shards == self._shard
                 ]
             log.warning("messaging: waiting for the topics %s", sorted(found))
             await asyncio.sleep(RETRY_SECONDS)
@@ -101,7 +99,7 @@ class Messaging:
         self._handled += sum(len(records) for records in batches.values())
 
     async def _handle(self, batches: Batches) -> None:
-        batch = deliveries.Batch(
+        claims = deliveries.Claims(
             naming.MESSAGING,
             offsets={(tp.topic, tp.partition): rs[-1].offset + 1 for tp, rs in batches.items()},
         )
@@ -112,18 +110,18 @@ class Messaging:
                     events.append((record, read_event(record.topic, record.value)))
                 except MalformedEvent as error:
                     if Topic(record.topic) in OWNED:
-                        batch.dead_letters.append(_dead_letter(record, str(error)))
+                        claims.dead_letters.append(_dead_letter(record, str(error)))
         profiles = await recipients.profiles(event.user_id for _, event in events)
         for record, event in events:
             profile = profiles.get(event.user_id)
             if profile is None:
                 continue  # no such account (any more): nobody to write to
             try:
-                batch.messages += compose(event, profile)
+                claims.messages += compose(event, profile)
             except MalformedEvent as error:
-                batch.dead_letters.append(_dead_letter(record, str(error)))
+                claims.dead_letters.append(_dead_letter(record, str(error)))
         # The claims and the offsets commit together: a restart resumes right after them.
-        for channel in await deliveries.claim(batch, datetime.now(UTC)):
+        for channel in await deliveries.claim(claims, datetime.now(UTC)):
             # Fire and forget: a courier that misses this finds the work at its next poll.
             self._couriers[channel].wake.remote()
 

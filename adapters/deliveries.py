@@ -3,8 +3,7 @@ Next: actors/courier.py sends what is claimed.
 
 Exactly once, and where it stops. The messaging actor claims a row per (event, channel,
 recipient) before anything is sent, in the same transaction as the offsets it has consumed up
-to: a restart resumes after the claims, and a replay or a rebalance finds the rows and sends
-nothing.
+to: a restart resumes after the claims, and a replay finds the rows and sends nothing.
 A courier sends only rows that are pending, marks each sent right after the provider accepted
 it, and keeps a mark that failed to commit in memory to try again before sending anything else.
 What remains is a process dying between the provider's acceptance and that commit: the row is
@@ -23,14 +22,15 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from actors.domain import dead_letter, flood
+from actors.domain import flood
+from actors.domain.dead_letter import DeadLetter, undeliverable
 from actors.domain.delivery import DeliveryState
 from actors.domain.events import Topic
 from actors.domain.messages import Message
 from actors.domain.preferences import Channel
-from adapters import outbox
-from adapters.ledger_store import DeadLetter
-from adapters.models import ConsumerOffset, Delivery
+from adapters import offsets, outbox
+from adapters.models import Delivery
+from adapters.offsets import Offsets
 
 # Longer than any send may take (SMTP and Twilio time out after 20 s): a row leased by a courier
 # that died is picked up again when its lease ends.
@@ -40,28 +40,27 @@ _FLOOD_LOCK_CLASS = 0x4C46
 
 
 @dataclass
-class Batch:
-    """What one batch of events gives, committed in one transaction."""
+class Claims:
+    """The messages one batch of events gives, with its dead letters and the offsets it
+    reaches: claimed, staged and saved in one transaction."""
 
     consumer: str
     messages: list[Message] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
-    offsets: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition): next
+    offsets: Offsets = field(default_factory=dict)
 
 
-async def claim(batch: Batch, now: datetime) -> set[Channel]:
+async def claim(claims: Claims, now: datetime) -> set[Channel]:
     """Record each message not claimed before, as pending or (by the flood rule) suppressed,
     stage the dead letters and save the offsets, all in one transaction.
     Returns the channels that have new messages to send."""
     woken: set[Channel] = set()
     async with in_transaction() as connection:
-        for letter in batch.dead_letters:
-            await outbox.stage_dead_letter(
-                connection, letter.topic, letter.key, letter.value, letter.reason
-            )
-        for user_id in sorted({m.user_id for m in batch.messages}):
+        for letter in claims.dead_letters:
+            await outbox.stage_dead_letter(connection, letter)
+        for user_id in sorted({m.user_id for m in claims.messages}):
             await _lock_user(user_id, connection)
-        for message in batch.messages:
+        for message in claims.messages:
             if await _claimed(message, connection):
                 continue
             recent = await _counted_since(message, flood.window_start(now), connection)
@@ -83,27 +82,13 @@ async def claim(batch: Batch, now: datetime) -> set[Channel]:
             )
             if admitted:
                 woken.add(message.channel)
-        await _save_offsets(batch, connection)
+        await offsets.save(connection, claims.consumer, claims.offsets)
     return woken
 
 
-async def _save_offsets(batch: Batch, connection: BaseDBAsyncClient) -> None:
-    if not batch.offsets:
-        return
-    await ConsumerOffset.bulk_create(
-        [
-            ConsumerOffset(consumer=batch.consumer, topic=topic, partition=partition, offset=offset)
-            for (topic, partition), offset in batch.offsets.items()
-        ],
-        on_conflict=["consumer", "topic", "partition"],
-        update_fields=["offset"],
-        using_db=connection,
-    )
-
-
 async def _lock_user(user_id: UUID, connection: BaseDBAsyncClient) -> None:
-    # A user's events share one partition, so one consumer; the lock keeps the flood count
-    # right even when a rebalance lets two consumers see the same user for a moment.
+    # The flood count is read, then added to: the lock serialises the claims of one user, so
+    # the count holds even if two transactions ever claim for the same user at once.
     key = int.from_bytes(user_id.bytes[:4], "big", signed=True)
     await connection.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [_FLOOD_LOCK_CLASS, key])
 
@@ -200,20 +185,16 @@ async def give_up(row: Delivery, reason: str, now: datetime) -> bool:
             return False
         message = as_message(row)
         # Staged in the transaction that marks the message dead: one dead letter per message.
-        await outbox.stage_dead_letter(
-            connection,
-            message.event_type.value,
-            str(message.user_id).encode(),
-            dead_letter.undeliverable(
-                dedup_key=message.dedup_key,
-                event_id=message.event_id,
-                event_type=message.event_type.value,
-                user_id=message.user_id,
-                channel=message.channel.value,
-                recipient=message.recipient,
-                attempts=row.attempts,
-                failed_at=now,
-            ),
-            reason,
+        body = undeliverable(
+            dedup_key=message.dedup_key,
+            event_id=message.event_id,
+            event_type=message.event_type.value,
+            user_id=message.user_id,
+            channel=message.channel.value,
+            recipient=message.recipient,
+            attempts=row.attempts,
+            failed_at=now,
         )
+        letter = DeadLetter(message.event_type.value, str(message.user_id).encode(), body, reason)
+        await outbox.stage_dead_letter(connection, letter)
     return True

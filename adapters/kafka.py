@@ -51,10 +51,10 @@ def producer(bootstrap: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2)
 
 
-def consumer(bootstrap: str, *, group_id: str | None = None) -> AIOKafkaConsumer:
+def consumer(bootstrap: str) -> AIOKafkaConsumer:
+    """A consumer outside any group: `resume` assigns its partitions and seeks its offsets."""
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
-        group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         # Tansu answers a fetch only when its wait runs out, not when data arrives: the wait

@@ -37,13 +37,12 @@ async def begin(connection: BaseDBAsyncClient, user_id: UUID) -> LedgerChange:
     follow their commit order, with no gaps, because a rolled-back change returns its number.
     """
     rows = await connection.execute_query_dict(
-        "UPDATE users SET ledger_version = ledger_version + 1 WHERE id = $1"
-        " RETURNING ledger_version, timezone",
+        "UPDATE users SET sequence = sequence + 1 WHERE id = $1 RETURNING sequence, timezone",
         [user_id],
     )
     if not rows:
         raise NotFound("user")
-    return LedgerChange(user_id, int(rows[0]["ledger_version"]), rows[0]["timezone"])
+    return LedgerChange(user_id, int(rows[0]["sequence"]), rows[0]["timezone"])
 
 
 Row = TypeVar("Row", bound=Model)
@@ -86,11 +85,11 @@ async def edit(
         await change.emit(connection, topic, await describe(connection, kept, change, now), now)
 
 
-async def position(connection: BaseDBAsyncClient, user_id: UUID) -> tuple[int, str]:
+async def last_sequence(connection: BaseDBAsyncClient, user_id: UUID) -> tuple[int, str]:
     """The user's last ledger sequence number and time zone: what a read must wait for."""
     rows = await connection.execute_query_dict(
-        "SELECT ledger_version, timezone FROM users WHERE id = $1", [user_id]
+        "SELECT sequence, timezone FROM users WHERE id = $1", [user_id]
     )
     if not rows:
         raise NotFound("user")
-    return int(rows[0]["ledger_version"]), rows[0]["timezone"]
+    return int(rows[0]["sequence"]), rows[0]["timezone"]

@@ -14,9 +14,10 @@ class User(Model):
     timezone = fields.CharField(max_length=64, default="UTC")
     notifications: dict[str, list[str]] = fields.JSONField(default=dict)
     password_hash = fields.CharField(max_length=255)
-    # Numbers every change to the user's ledger, so the ledger applies them in commit order and
-    # a read can wait until the ledger has caught up with the user's last write.
-    ledger_version = fields.BigIntField(default=0, db_default=0)
+    # The user's ledger sequence number: each change to the ledger takes the next one (its
+    # event's `sequence`), so the ledger applies them in commit order and a read can wait until
+    # the ledger has caught up with the user's last write.
+    sequence = fields.BigIntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

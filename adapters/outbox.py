@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from actors.domain.dead_letter import DeadLetter
 from actors.domain.events import Event
 from adapters.models import OutboxEvent
 
@@ -27,14 +28,17 @@ async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
     )
 
 
-async def stage_dead_letter(
-    connection: BaseDBAsyncClient, topic: str, key: bytes | None, value: bytes, reason: str
-) -> None:
+async def stage_dead_letter(connection: BaseDBAsyncClient, letter: DeadLetter) -> None:
     """Stage a record that could not be processed for `<topic>.dead_letter`, with the reason."""
-    record = {"topic": topic, "reason": reason, "value": value.decode(errors="replace")}
-    key_text = (key or b"").decode(errors="replace")[:64]
+    record = {
+        "topic": letter.topic,
+        "reason": letter.reason,
+        "value": letter.value.decode(errors="replace"),
+    }
+    key_text = (letter.key or b"").decode(errors="replace")[:64]
     await _insert(
-        connection, [(uuid4(), f"{topic}.dead_letter", key_text, json.dumps(record).encode())]
+        connection,
+        [(uuid4(), f"{letter.topic}.dead_letter", key_text, json.dumps(record).encode())],
     )
 
 

@@ -48,9 +48,6 @@ class SmtpTransport:
     async def start(self) -> None:
         pass
 
-    async def close(self) -> None:
-        pass
-
     async def send(self, message: Message) -> str:
         """Returns the Message-ID; raises SendFailed."""
         settings = self._settings

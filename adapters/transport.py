@@ -20,8 +20,6 @@ class Transport(Protocol):
         """Hand the message over; returns the provider's id for it, raises SendFailed."""
         ...
 
-    async def close(self) -> None: ...
-
 
 def for_channel(channel: Channel, settings: Settings) -> Transport:
     if channel is Channel.EMAIL:

@@ -28,8 +28,9 @@ class LedgerReader:
             )
         return self._handles[index]
 
-    async def position(self, user_id: UUID) -> tuple[int, date]:
+    async def last_sequence(self, user_id: UUID) -> tuple[int, date]:
         """Read-your-writes: the user's last change, which the shard must have applied before
         it answers, and today's date in the user's time zone."""
-        version, timezone = await ledger_changes.position(connections.get("default"), user_id)
-        return version, local_date(datetime.now(UTC), timezone)
+        connection = connections.get("default")
+        sequence, timezone = await ledger_changes.last_sequence(connection, user_id)
+        return sequence, local_date(datetime.now(UTC), timezone)

@@ -11,7 +11,7 @@ import ray
 from ray import serve
 
 from actors.domain.preferences import Channel
-from adapters import database, kafka, ledger_store, outbox, transport
+from adapters import database, kafka, offsets, outbox, transport
 from adapters.config import Settings
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from adapters.keys import signing_key
@@ -115,7 +115,7 @@ async def _replay_into_fresh_broker(database_url: str, say: Say) -> None:
     PostgreSQL is the system of record; consumers skip the events they have already applied."""
     await database.connect(database_url, pool_size=1)
     try:
-        await ledger_store.forget_offsets()
+        await offsets.forget_all()
         if count := await outbox.publish_again():
             say(f"the embedded broker starts empty: replaying {count} kept events")
     finally:

@@ -1,8 +1,18 @@
-"""What the dead letter of an undeliverable message says, beside the reason it carries."""
+"""Dead letters: a record that could not be processed, bound for its topic's dead-letter topic
+with the reason; and what the dead letter of an undeliverable message says."""
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    topic: str
+    key: bytes | None
+    value: bytes
+    reason: str
 
 
 def undeliverable(

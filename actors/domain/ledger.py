@@ -139,7 +139,7 @@ class Ledger:
     so it is exactly the spending of the events before it in the user's sequence."""
 
     user_id: UUID
-    version: int = 0  # the sequence number of the last event applied
+    sequence: int = 0  # the number of the last event applied
     budgets: dict[UUID, Budget] = field(default_factory=dict)
     goals: dict[UUID, Goal] = field(default_factory=dict)
     # Events that arrived ahead of a gap in the sequence (the topics are consumed side by side),
@@ -158,14 +158,14 @@ class Ledger:
         """Apply an event in sequence order; return the alerts raised. Replays are ignored."""
         if event.type not in LEDGER_TOPICS:
             raise ValueError(f"a ledger does not take {event.type} events")
-        sequence = int(event.payload["sequence"])
-        if sequence <= self.version or sequence in self.pending:
+        number = int(event.payload["sequence"])
+        if number <= self.sequence or number in self.pending:
             return []
-        self.pending[sequence] = event
+        self.pending[number] = event
         raised: list[Event] = []
-        while (ready := self.pending.pop(self.version + 1, None)) is not None:
+        while (ready := self.pending.pop(self.sequence + 1, None)) is not None:
             raised += self._apply(ready)
-            self.version += 1
+            self.sequence += 1
         return raised
 
     def _apply(self, event: Event) -> list[Event]:

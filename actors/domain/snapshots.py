@@ -14,7 +14,7 @@ from actors.domain.periods import Period
 
 def dump(ledger: Ledger) -> bytes:
     body: dict[str, Any] = {
-        "v": ledger.version,
+        "s": ledger.sequence,
         "b": [
             [
                 str(b.id),
@@ -46,7 +46,8 @@ def dump(ledger: Ledger) -> bytes:
 
 def load(user_id: UUID, raw: bytes) -> Ledger:
     body = json.loads(raw)
-    ledger = Ledger(user_id=user_id, version=body["v"])
+    # Snapshots written before the number was called the sequence keep it under "v".
+    ledger = Ledger(user_id=user_id, sequence=body["s"] if "s" in body else body["v"])
     for budget_id, category, period, limit, thresholds, spent, fired in body["b"]:
         budget = Budget(
             UUID(budget_id),

@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from uuid import UUID, uuid4
 
@@ -21,8 +21,6 @@ REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti", "sid"]
 class AccessClaims:
     user_id: UUID
     session_id: UUID
-    token_id: str
-    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -108,8 +106,6 @@ class AccessTokenVerifier:
             return AccessClaims(
                 user_id=UUID(claims["sub"]),
                 session_id=UUID(claims["sid"]),
-                token_id=str(claims["jti"]),
-                expires_at=datetime.fromtimestamp(claims["exp"], UTC),
             )
         except jwt.ExpiredSignatureError as error:
             raise TokenExpired() from error

@@ -125,7 +125,7 @@ class SnapshotTemplate:
     state: bytes
     ids: tuple[bytes, ...]
     goal_id: bytes
-    version: int
+    sequence: int
 
     @classmethod
     def build(cls, day: date) -> SnapshotTemplate:
@@ -136,7 +136,7 @@ class SnapshotTemplate:
             ledger.accept(event)
         ids = tuple(str(budget).encode() for budget in ledger.budgets)
         goal = str(population.goal[user]).encode()
-        return cls(snapshots.dump(ledger), (*ids, goal), goal, ledger.version)
+        return cls(snapshots.dump(ledger), (*ids, goal), goal, ledger.sequence)
 
     def for_user(self) -> tuple[bytes, UUID]:
         """The state with fresh budget and goal ids; and the goal id."""

@@ -114,11 +114,11 @@ class ShardBench:
     async def until_applied(self, shard: Any, marks: Marks) -> None:
         """Until the shard has applied the last event produced to each topic partition: then
         every event before it has been read, so no user waits for a missing one. A read for
-        that user's version waits for it (and says LedgerBehind after a bounded wait)."""
-        for user, version in marks.values():
+        that user's sequence waits for it (and says LedgerBehind after a bounded wait)."""
+        for user, sequence in marks.values():
             while True:
                 try:
-                    await shard.budgets.remote(user, version, self.day)
+                    await shard.budgets.remote(user, sequence, self.day)
                     break
                 except (LedgerBehind, RayTaskError) as error:
                     if not _is_behind(error):
@@ -228,7 +228,7 @@ class ShardBench:
         for user in users:
             state, goal = template.for_user()
             self.population.goal[user] = goal
-            self.population.sequence[user] = template.version
+            self.population.sequence[user] = template.sequence
             records.append((user, self.population.partition(user), state, now))
         connection = await asyncpg.connect(**credentials(self.database_url))
         try:
@@ -259,7 +259,7 @@ class ShardBench:
         ready = time.perf_counter()
         await self.until_applied(shard, marks)
         # The last batch counts once it is saved; the shard offers nothing that awaits that
-        # moment (a read returns as soon as memory has the version), so ask until it does.
+        # moment (a read returns as soon as memory has the sequence), so ask until it does.
         while (await shard.ready.remote())["events_applied"] < produced:  # noqa: ASYNC110
             await asyncio.sleep(0.005)
         applied = time.perf_counter() - ready

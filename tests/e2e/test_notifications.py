@@ -64,8 +64,8 @@ async def test_a_budget_crossing_80_and_100_percent_sends_each_alert_once(
     await smtp_server.wait_for_count(account.email, 3)  # welcome, warning, exceeded
     await twilio_server.wait_for_count(number, 1)
 
-    # The same records again, as a replay or a rebalance would deliver them, then one more
-    # event behind them on the user's partition: once it is handled, so are the replays.
+    # The same records again, as a replay would deliver them, then one more event behind them
+    # on the user's partition: once it is handled, so are the replays.
     assert system.settings.kafka_bootstrap
     producer = kafka.producer(system.settings.kafka_bootstrap)
     await producer.start()

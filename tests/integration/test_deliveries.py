@@ -9,13 +9,13 @@ from uuid import uuid4
 
 from tortoise.transactions import in_transaction
 
+from actors.domain.dead_letter import DeadLetter
 from actors.domain.delivery import DeliveryState
 from actors.domain.events import Topic
 from actors.domain.messages import Message
 from actors.domain.preferences import Channel
-from adapters import deliveries
+from adapters import deliveries, offsets
 from adapters.config import Settings
-from adapters.ledger_store import DeadLetter, load_offsets
 from adapters.models import Delivery, OutboxEvent
 from tests.integration import messages
 
@@ -30,15 +30,15 @@ async def _staged(topic: str, marker: str) -> list[dict[str, Any]]:
     return [json.loads(row.value) for row in rows if marker in bytes(row.value).decode()]
 
 
-def _batch(*claimed: Message) -> deliveries.Batch:
-    return deliveries.Batch("test", list(claimed))
+def _claims(*claimed: Message) -> deliveries.Claims:
+    return deliveries.Claims("test", list(claimed))
 
 
 async def test_a_message_is_claimed_once(db: Settings) -> None:
     message = messages.email()
     now = datetime.now(UTC)
-    assert await deliveries.claim(_batch(message), now) == {Channel.EMAIL}
-    assert await deliveries.claim(_batch(message), now) == set()  # a replay
+    assert await deliveries.claim(_claims(message), now) == {Channel.EMAIL}
+    assert await deliveries.claim(_claims(message), now) == set()  # a replay
     [row] = await Delivery.filter(event_id=message.event_id)
     assert row.state == DeliveryState.PENDING and row.recipient == message.recipient
 
@@ -46,7 +46,7 @@ async def test_a_message_is_claimed_once(db: Settings) -> None:
 async def test_a_burst_for_one_user_is_cut_at_the_flood_limit(db: Settings) -> None:
     first = messages.sms()
     burst = [first] + [replace(first, event_id=uuid4()) for _ in range(4)]
-    await deliveries.claim(_batch(*burst), datetime.now(UTC))
+    await deliveries.claim(_claims(*burst), datetime.now(UTC))
     rows = await Delivery.filter(user_id=first.user_id).order_by("id")
     assert [row.state for row in rows] == ["pending"] * 3 + ["suppressed"] * 2
     assert rows[-1].last_error and "flood rule" in rows[-1].last_error
@@ -55,7 +55,7 @@ async def test_a_burst_for_one_user_is_cut_at_the_flood_limit(db: Settings) -> N
 async def test_the_welcome_is_not_held_back(db: Settings) -> None:
     first = replace(messages.email(), event_type=Topic.USER_REGISTERED)
     burst = [first] + [replace(first, event_id=uuid4()) for _ in range(11)]
-    await deliveries.claim(_batch(*burst), datetime.now(UTC))
+    await deliveries.claim(_claims(*burst), datetime.now(UTC))
     states = await Delivery.filter(user_id=first.user_id).values_list("state", flat=True)
     assert set(states) == {"pending"}
 
@@ -66,7 +66,7 @@ async def test_a_taken_message_is_leased(db: Settings) -> None:
     # Rolled back at the end: taking work leases every due row, the running couriers' too.
     with contextlib.suppress(RollBack):
         async with in_transaction():
-            await deliveries.claim(_batch(message), now)
+            await deliveries.claim(_claims(message), now)
             taken = await deliveries.take_due(Channel.SMS, now, 1000)
             mine = [row for row in taken if row.event_id == message.event_id]
             assert [row.attempts for row in mine] == [1]
@@ -81,7 +81,7 @@ async def test_a_taken_message_is_leased(db: Settings) -> None:
 async def test_giving_up_stages_one_dead_letter(db: Settings) -> None:
     message = messages.sms()
     later = datetime.now(UTC) + timedelta(days=2)
-    await deliveries.claim(_batch(message), later)
+    await deliveries.claim(_claims(message), later)
     row = await Delivery.get(event_id=message.event_id)
     assert await deliveries.give_up(row, "permanent failure: 21211", later)
     assert not await deliveries.give_up(row, "permanent failure: 21211", later)
@@ -95,20 +95,20 @@ async def test_claims_dead_letters_and_offsets_commit_together(db: Settings) -> 
     consumer = f"test-{uuid4().hex[:8]}"
     message = messages.email()
     letter = DeadLetter(Topic.BUDGET_WARNING, b"key", f"garbage {uuid4()}".encode(), "unreadable")
-    batch = deliveries.Batch(consumer, [message], [letter], {("budget_warning", 0): 7})
+    claims = deliveries.Claims(consumer, [message], [letter], {("budget_warning", 0): 7})
     with contextlib.suppress(RollBack):
         async with in_transaction():
-            await deliveries.claim(batch, datetime.now(UTC))
+            await deliveries.claim(claims, datetime.now(UTC))
             raise RollBack  # as if the process died before the commit
-    assert await load_offsets(consumer) == {}
+    assert await offsets.load(consumer) == {}
     assert not await Delivery.filter(event_id=message.event_id).exists()
     assert not await _staged(Topic.BUDGET_WARNING.dead_letter, letter.value.decode())
 
-    await deliveries.claim(batch, datetime.now(UTC))
-    assert await load_offsets(consumer) == {("budget_warning", 0): 7}
+    await deliveries.claim(claims, datetime.now(UTC))
+    assert await offsets.load(consumer) == {("budget_warning", 0): 7}
     assert await Delivery.filter(event_id=message.event_id).exists()
     [staged] = await _staged(Topic.BUDGET_WARNING.dead_letter, letter.value.decode())
     assert staged["reason"] == "unreadable"
-    later = deliveries.Batch(consumer, offsets={("budget_warning", 0): 9})
+    later = deliveries.Claims(consumer, offsets={("budget_warning", 0): 9})
     await deliveries.claim(later, datetime.now(UTC))
-    assert await load_offsets(consumer) == {("budget_warning", 0): 9}
+    assert await offsets.load(consumer) == {("budget_warning", 0): 9}

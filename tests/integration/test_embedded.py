@@ -72,8 +72,6 @@ async def test_postgres_start_connect_share_stop(pg_home: Path) -> None:
         await conn.execute("CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)")
     finally:
         await conn.close()
-    conn = await asyncpg.connect(**pg.connect_kwargs())
-    await conn.close()
     # no TCP listener: the server is reachable only through the socket in its data dir
     sock = pg.socket_dir / ".s.PGSQL.5432"
     assert sock.is_socket() and pg.socket_dir == pg_home / "postgres"

@@ -62,7 +62,7 @@ async def test_out_of_order_and_replayed_events_apply_once_in_sequence(
 
     stored = await LedgerSnapshot.get(user_id=user)
     restored = snapshots.load(user, bytes(stored.state))
-    assert restored.version == 3 and not restored.pending
+    assert restored.sequence == 3 and not restored.pending
     assert stored.partition == kafka.partition_of(user, db.kafka_partitions)
 
 

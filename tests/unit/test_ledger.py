@@ -615,7 +615,7 @@ def test_deleting_a_budget_that_does_not_exist_is_harmless() -> None:
     stream = Stream()
     ledger = stream.ledger()
     assert feed(ledger, stream.delete_budget(uuid4()), stream.delete_goal(uuid4())) == []
-    assert ledger.version == 2
+    assert ledger.sequence == 2
 
 
 # -- sequence order, gaps and duplicates
@@ -627,13 +627,13 @@ def test_events_that_arrive_early_wait_for_the_gap_to_fill() -> None:
     budget = stream.budget(FOOD, "500.00")
     first, second = stream.expense("300.00"), stream.expense("150.00")
     assert feed(ledger, second) == []
-    assert ledger.version == 0 and ledger.spent == {}
+    assert ledger.sequence == 0 and ledger.spent == {}
     assert feed(ledger, first) == []
-    assert ledger.version == 0 and set(ledger.pending) == {2, 3}
+    assert ledger.sequence == 0 and set(ledger.pending) == {2, 3}
     raised = ledger.accept(budget)
     assert alerts(raised) == [("budget_warning", 80, JUNE)]
     assert raised[0].payload["spent"] == "450.00"  # the warning came with the second expense
-    assert ledger.version == 3 and ledger.pending == {}
+    assert ledger.sequence == 3 and ledger.pending == {}
 
 
 def test_an_update_that_arrives_before_its_create_is_applied_after_it() -> None:
@@ -654,7 +654,7 @@ def test_replayed_events_are_ignored_and_raise_nothing() -> None:
     assert alerts(feed(ledger, *events)) == [("budget_exceeded", 100, JUNE)]
     assert feed(ledger, *events, *events) == []
     assert spent(ledger) == Decimal("500.00")
-    assert ledger.version == 3
+    assert ledger.sequence == 3
 
 
 def test_a_duplicate_of_an_event_still_held_is_ignored() -> None:
@@ -788,7 +788,7 @@ def test_any_arrival_order_with_replays_gives_the_plain_sums(seed: int) -> None:
     assert len(scopes) == 3
     assert shuffled.spent == expected
     assert in_order.spent == expected
-    assert shuffled.version == len(events) and shuffled.pending == {}
+    assert shuffled.sequence == len(events) and shuffled.pending == {}
     assert _told(told_shuffled) == _told(told_in_order)
     assert {b.id: b.fired for b in shuffled.budgets.values()} == {
         b.id: b.fired for b in in_order.budgets.values()

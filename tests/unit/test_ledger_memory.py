@@ -16,21 +16,21 @@ def test_ledgers_beyond_the_limit_rest_and_wake_unchanged() -> None:
     assert len(memory) == 5
     for stream in streams:
         ledger = memory.get(stream.user_id)
-        assert ledger.version == 2
+        assert ledger.sequence == 2
         [budget] = ledger.budgets.values()
         assert budget.spent == {start: 85 for start in budget.spent} and len(budget.spent) == 1
         memory.settle({})
 
 
-def test_a_stored_ledger_rests_until_needed_and_unknown_users_are_at_version_zero() -> None:
+def test_a_stored_ledger_rests_until_needed_and_unknown_users_are_at_sequence_zero() -> None:
     stream = Stream()
     original = stream.ledger()
     feed(original, stream.budget(uuid4(), "50"), stream.expense("10.00"))
     memory = LedgerMemory(awake=10)
     memory.add(stream.user_id, snapshots.dump(original))
-    assert stream.user_id in memory and memory.version(stream.user_id) == 2
+    assert stream.user_id in memory and memory.sequence(stream.user_id) == 2
     assert memory.get(stream.user_id) == original
-    assert memory.version(uuid4()) == 0
+    assert memory.sequence(uuid4()) == 0
 
 
 def test_resting_takes_the_snapshot_just_saved_instead_of_dumping_again() -> None:
@@ -39,7 +39,7 @@ def test_resting_takes_the_snapshot_just_saved_instead_of_dumping_again() -> Non
     memory.add(first.user_id, None)
     memory.add(second.user_id, None)
     written = first.ledger()
-    feed(written, first.budget(uuid4(), "50"))  # what the shard wrote for `first` at version 1
+    feed(written, first.budget(uuid4(), "50"))  # what the shard wrote for `first` at sequence 1
     feed(memory.get(first.user_id), first.budget(uuid4(), "50"))
     memory.get(second.user_id)
     memory.settle({first.user_id: snapshots.dump(written)})

@@ -4,7 +4,7 @@ import json
 import random
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -12,7 +12,7 @@ from actors.domain import snapshots
 from actors.domain.events import Event, Topic
 from actors.domain.ledger import Ledger
 from actors.domain.periods import Period
-from tests.unit.ledger_events import TODAY, Stream, alerts, feed
+from tests.unit.ledger_events import TODAY, Stream, achieved, alerts, feed
 from tests.unit.test_ledger import _random_history
 
 MAY_DAY = date(2024, 5, 20)
@@ -78,7 +78,7 @@ def test_every_field_round_trips() -> None:
     copy = restored(ledger)
     assert copy == ledger
     assert copy.user_id == ledger.user_id
-    assert copy.version == ledger.version == 12
+    assert copy.sequence == ledger.sequence == 12
     assert copy.spent == ledger.spent
     for budget_id, budget in ledger.budgets.items():
         again = copy.budgets[budget_id]
@@ -135,7 +135,7 @@ def test_a_restored_ledger_fills_the_gap_exactly_as_the_original_would() -> None
     copy = restored(original)
     from_original = feed(original, *still_to_come)
     from_copy = feed(copy, *still_to_come)
-    assert copy.pending == {} and copy.version == 16
+    assert copy.pending == {} and copy.sequence == 16
     assert alerts(from_copy) == alerts(from_original)
     assert sorted(str(a.payload) for a in from_copy) == sorted(
         str(a.payload) for a in from_original
@@ -180,3 +180,37 @@ def test_a_restart_anywhere_changes_nothing(seed: int) -> None:
     told += feed(second, *arrivals[cut - rng.randrange(cut) :])  # with some replays
     assert second == steady
     assert sorted(str(a.payload) for a in told) == sorted(str(a.payload) for a in told_steady)
+
+
+# Stored before the number was named the sequence (under "v"): a budget warned at 80 in June,
+# a goal, and a deposit to it held behind the missing sequence number 4.
+STORED_WITH_V = (
+    b'{"v":3,"b":[["00000000-0000-4000-8000-0000000000b1","food","monthly","100.00",[80,100],'
+    b'{"2024-06-01":"85.00"},{"2024-06-01":[80]}]],"g":[["00000000-0000-4000-8000-0000000000a1",'
+    b'"Bike","50.00",null,"0.00",null]],"p":["{\\"id\\":\\"f5076f0d-dccf-4b25-bf78-54f668b44d7f\\",'
+    b'\\"type\\":\\"transaction_created\\",\\"version\\":1,\\"user_id\\":'
+    b'\\"00000000-0000-4000-8000-000000000001\\",\\"occurred_at\\":\\"2024-06-12T09:30:00+00:00\\",'
+    b'\\"payload\\":{\\"sequence\\":5,\\"amount\\":\\"60.00\\",\\"type\\":\\"income\\",'
+    b'\\"category\\":\\"savings\\",\\"local_date\\":\\"2024-06-12\\",\\"goal_id\\":'
+    b'\\"00000000-0000-4000-8000-0000000000a1\\",\\"transaction_id\\":'
+    b'\\"9b97b3c2-7ba6-4465-96e8-9f82b949cc3c\\",\\"description\\":\\"income in savings\\",'
+    b'\\"occurred_at\\":\\"2024-06-12T09:30:00+00:00\\"}}"]}'
+)
+
+
+def test_a_snapshot_stored_before_the_sequence_was_named_loads_and_carries_on() -> None:
+    user = UUID("00000000-0000-4000-8000-000000000001")
+    ledger = snapshots.load(user, STORED_WITH_V)
+    assert ledger.sequence == 3 and sorted(ledger.pending) == [5]
+    [budget] = ledger.budgets.values()
+    assert (budget.category, budget.limit, budget.thresholds) == ("food", 100, (80, 100))
+    assert budget.spent == {date(2024, 6, 1): Decimal("85.00")}
+    assert budget.fired == {date(2024, 6, 1): (80,)}
+    stream = Stream(user)
+    stream.sequence = 3
+    raised = feed(ledger, stream.expense("20.00"))  # number 4 fills the gap; 5 follows
+    assert alerts(raised) == [("budget_exceeded", 100, "2024-06-01")]
+    assert achieved(raised) == ["00000000-0000-4000-8000-0000000000a1"]
+    assert ledger.sequence == 5 and ledger.pending == {}
+    rewritten = json.loads(snapshots.dump(ledger))
+    assert rewritten["s"] == 5 and "v" not in rewritten

@@ -1,0 +1,35 @@
+"""Consumer offsets in PostgreSQL: the next offset each consumer reads, saved in the same
+transaction as what it did with the records before it."""
+
+from collections.abc import Mapping
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from adapters.models import ConsumerOffset
+
+Offsets = dict[tuple[str, int], int]  # (topic, partition): the next offset to read
+
+
+async def load(consumer: str) -> Offsets:
+    rows = await ConsumerOffset.filter(consumer=consumer).values_list(
+        "topic", "partition", "offset"
+    )
+    return {(topic, partition): offset for topic, partition, offset in rows}
+
+
+async def save(
+    connection: BaseDBAsyncClient, consumer: str, offsets: Mapping[tuple[str, int], int]
+) -> None:
+    """Inside the caller's transaction, beside the state those offsets were reached with."""
+    if offsets:
+        await connection.execute_many(
+            'INSERT INTO consumer_offsets (consumer, topic, partition, "offset")'
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (consumer, topic, partition) DO UPDATE"
+            ' SET "offset" = EXCLUDED."offset"',
+            [[consumer, t, p, offset] for (t, p), offset in offsets.items()],
+        )
+
+
+async def forget_all() -> None:
+    """For a broker that lost its log: every consumer reads the new log from its start."""
+    await ConsumerOffset.all().delete()
