@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from actors.domain.signatures import MIN_KEY_LENGTH
 from actors.domain.tokens import TokenPolicy
 
 
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "ledgerflow-api"
     access_token_minutes: int = Field(15, ge=1)
     refresh_token_days: int = Field(30, ge=1)
+    # Signs every record the outbox relay publishes; consumers drop what it did not sign.
+    event_key: str | None = Field(
+        None, repr=False, min_length=MIN_KEY_LENGTH, validation_alias="LEDGERFLOW_EVENT_KEY"
+    )
 
     # E-mail: without SMTP_HOST, messages are written as .eml files under home/outbox.
     smtp_host: str | None = None
