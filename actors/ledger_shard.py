@@ -104,7 +104,7 @@ class LedgerShard:
         settings = self._settings
         assert settings.database_url and settings.kafka_bootstrap
         await database.connect(settings.database_url, pool_size=2)
-        consumer = kafka.consumer(settings.kafka_bootstrap)
+        consumer = kafka.consumer(settings)
         await consumer.start()
         try:
             await self._seek_to_stored_offsets(consumer)

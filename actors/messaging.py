@@ -59,7 +59,7 @@ class Messaging:
             self._couriers[channel] = await asyncio.to_thread(
                 ray.get_actor, naming.courier(channel), naming.NAMESPACE
             )
-        consumer = kafka.consumer(settings.kafka_bootstrap)
+        consumer = kafka.consumer(settings)
         await consumer.start()
         partitions = await self._partitions(consumer)
         await kafka.resume(consumer, partitions, await ledger_store.load_offsets(naming.MESSAGING))

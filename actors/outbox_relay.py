@@ -38,7 +38,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         assert self._settings.database_url and self._settings.kafka_bootstrap
         await database.connect(self._settings.database_url, pool_size=2)
-        producer = kafka.producer(self._settings.kafka_bootstrap)
+        producer = kafka.producer(self._settings)
         await producer.start()
         listener = PgListener(
             self._settings.database_url, outbox.CHANNEL, lambda _payload: self._wake.set()

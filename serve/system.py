@@ -107,7 +107,7 @@ def prepare(settings: Settings, say: Say, *, fresh_broker: bool = False) -> None
     say("applying database migrations")
     asyncio.run(database.migrate(settings.database_url))
     say("creating Kafka topics")
-    asyncio.run(kafka.ensure_topics(settings.kafka_bootstrap, settings.kafka_partitions))
+    asyncio.run(kafka.ensure_topics(settings))
     if fresh_broker:
         asyncio.run(_replay_into_fresh_broker(settings.database_url, say))
 

@@ -68,7 +68,6 @@ class ShardBench:
         # What start_actors gives the shards: everything but the signing key.
         self.settings = settings.model_copy(update={"jwt_private_key": None})
         self.database_url = settings.database_url
-        self.bootstrap = settings.kafka_bootstrap
         self.day = day
         self.population = Population(settings.kafka_partitions, settings.ledger_shards, INDEX)
         self.partitions = ledger_shard.owned_partitions(
@@ -130,7 +129,7 @@ class ShardBench:
         """Send events keyed by user; return how many, their rate, and per topic partition the
         user and sequence of the last one."""
         if self._producer is None:
-            self._producer = kafka.producer(self.bootstrap)
+            self._producer = kafka.producer(self.settings)
             await self._producer.start()
         marks: Marks = {}
         pending = []
@@ -161,7 +160,7 @@ class ShardBench:
         """A plain aiokafka consumer with the shard's settings, reading what the shard will read
         (its partitions, from its stored offsets) and doing nothing with it: records/s."""
         stored = await self.stored_offsets()
-        consumer = kafka.consumer(self.bootstrap)
+        consumer = kafka.consumer(self.settings)
         await consumer.start()
         try:
             owned = [TopicPartition(t.value, p) for t in LEDGER_TOPICS for p in self.partitions]

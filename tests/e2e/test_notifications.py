@@ -65,7 +65,7 @@ async def test_a_budget_crossing_80_and_100_percent_sends_each_alert_once(
     # The same records again, as a replay or a rebalance would deliver them, then one more
     # event behind them on the user's partition: once it is handled, so are the replays.
     assert system.settings.kafka_bootstrap
-    producer = kafka.producer(system.settings.kafka_bootstrap)
+    producer = kafka.producer(system.settings)
     await producer.start()
     try:
         for event in (warning, exceeded):
@@ -244,7 +244,7 @@ async def test_an_unreadable_record_is_dead_lettered_and_the_stream_goes_on(
     broken = n.goal_achieved(account.id)
     broken = n.Event(broken.type, broken.user_id, broken.occurred_at, {"name": marker}, broken.id)
     assert system.settings.kafka_bootstrap
-    producer = kafka.producer(system.settings.kafka_bootstrap)
+    producer = kafka.producer(system.settings)
     await producer.start()
     try:
         key = str(account.id).encode()

@@ -68,8 +68,8 @@ def _events(user: UUID) -> list[Event]:
     ]
 
 
-async def _produce(bootstrap: str, events: list[Event]) -> None:
-    producer = kafka.producer(bootstrap)
+async def _produce(settings: Settings, events: list[Event]) -> None:
+    producer = kafka.producer(settings)
     await producer.start()
     try:
         for event in events:
@@ -86,9 +86,9 @@ async def test_out_of_order_and_replayed_events_apply_once_in_sequence(
     first, second, third = _events(user)
     shard = _shard(db, user)
     # The third and second arrive before the first, the second twice: held until the gap fills.
-    await _produce(db.kafka_bootstrap, [third, second, second])
+    await _produce(db, [third, second, second])
     waiting = asyncio.ensure_future(shard.budgets.remote(user, 3, DAY))
-    await _produce(db.kafka_bootstrap, [first, first])
+    await _produce(db, [first, first])
     [position] = await waiting
     assert (position.spent, position.status) == (60, "exceeded")
 

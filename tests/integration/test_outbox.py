@@ -27,7 +27,7 @@ async def test_a_committed_unsent_event_is_published_once(db: Settings) -> None:
     def sent(events: list[Event]) -> bool:
         return any(e.id == event.id for e in events)
 
-    producer = kafka.producer(db.kafka_bootstrap)
+    producer = kafka.producer(db)
     await producer.start()
     try:
         await outbox.publish_pending(producer)
