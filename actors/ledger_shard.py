@@ -16,6 +16,7 @@ from actors.domain import snapshots
 from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, MalformedEvent, read_event
 from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
+from actors.domain.signatures import EventKey
 from actors.ledger_memory import LedgerMemory
 from adapters import database, kafka, ledger_store
 from adapters.config import Settings
@@ -37,7 +38,9 @@ def owned_partitions(index: int, shards: int, partitions: int) -> list[int]:
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class LedgerShard:
     def __init__(self, settings: Settings, index: int) -> None:
+        assert settings.event_key
         self._settings = settings
+        self._event_key = EventKey(settings.event_key)
         self._index = index
         self._partitions = owned_partitions(
             index, settings.ledger_shards, settings.kafka_partitions
@@ -169,11 +172,11 @@ class LedgerShard:
         async with self._applied:
             self._applied.notify_all()
 
-    @staticmethod
-    def _read(tp: TopicPartition, record: ConsumerRecord, batch: Batch) -> Event | None:
-        """The record's event, or None with the record sent to its dead-letter topic."""
+    def _read(self, tp: TopicPartition, record: ConsumerRecord, batch: Batch) -> Event | None:
+        """The record's event, or None with the record sent to its dead-letter topic: so is a
+        record that we did not sign, before it can touch a ledger or a user's sequence."""
         try:
-            event = read_event(tp.topic, record.value)
+            event = read_event(record, self._event_key)
             rules.check(event)
             return event
         except MalformedEvent as error:

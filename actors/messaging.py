@@ -14,6 +14,7 @@ from actors import naming
 from actors.domain.events import Event, MalformedEvent, Topic, read_event
 from actors.domain.messages import compose
 from actors.domain.preferences import NOTIFIABLE, Channel
+from actors.domain.signatures import EventKey
 from adapters import database, deliveries, kafka, ledger_store, recipients
 from adapters.config import Settings
 from adapters.ledger_store import DeadLetter
@@ -35,7 +36,9 @@ class Messaging:
     itself, not by a group rebalance, and resumed from the offsets saved with its claims."""
 
     def __init__(self, settings: Settings, shard: int = 0, shards: int = 1) -> None:
+        assert settings.event_key
         self._settings = settings
+        self._event_key = EventKey(settings.event_key)
         self._couriers: dict[Channel, Any] = {}
         self._shard, self._shards = shard, shards
         self._ready = asyncio.Event()
@@ -107,8 +110,8 @@ class Messaging:
         events: list[tuple[ConsumerRecord[bytes, bytes], Event]] = []
         for records in batches.values():
             for record in records:
-                try:
-                    events.append((record, read_event(record.topic, record.value)))
+                try:  # a record that we did not sign is refused here, before anything is read
+                    events.append((record, read_event(record, self._event_key)))
                 except MalformedEvent as error:
                     if Topic(record.topic) in OWNED:
                         batch.dead_letters.append(_dead_letter(record, str(error)))

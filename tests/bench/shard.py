@@ -24,6 +24,7 @@ from actors.domain import snapshots
 from actors.domain.errors import LedgerBehind
 from actors.domain.events import Event
 from actors.domain.ledger import LEDGER_TOPICS
+from actors.domain.signatures import EventKey
 from adapters import database, kafka
 from adapters.config import Settings
 from adapters.database import credentials
@@ -65,8 +66,10 @@ def _is_behind(error: BaseException) -> bool:
 class ShardBench:
     def __init__(self, settings: Settings, day: date) -> None:
         assert settings.database_url and settings.kafka_bootstrap
-        # What start_actors gives the shards: everything but the signing key.
+        # What start_actors gives the shards: everything but the token signing key.
         self.settings = settings.model_copy(update={"jwt_private_key": None})
+        assert settings.event_key
+        self.event_key = EventKey(settings.event_key)
         self.database_url = settings.database_url
         self.day = day
         self.population = Population(settings.kafka_partitions, settings.ledger_shards, INDEX)
@@ -135,9 +138,9 @@ class ShardBench:
         pending = []
         began = time.perf_counter()
         for event in events:
-            pending.append(
-                await self._producer.send(event.type.value, event.to_json(), key=event.key)
-            )
+            topic, value = event.type.value, event.to_json()
+            headers = self.event_key.headers(topic, event.key, value)  # as the relay signs
+            pending.append(await self._producer.send(topic, value, key=event.key, headers=headers))
             marks[(event.type.value, self.population.partition(event.user_id))] = (
                 event.user_id,
                 int(event.payload["sequence"]),

@@ -1,5 +1,6 @@
-"""A ledger shard against the real broker and PostgreSQL: events produced straight to Kafka,
-out of order and twice, and the shard's answers and stored snapshot."""
+"""A ledger shard against the real broker and PostgreSQL: events produced straight to Kafka
+(signed as the relay signs them), out of order and twice, and the shard's answers and stored
+snapshot."""
 
 import asyncio
 from datetime import UTC, date, datetime
@@ -16,6 +17,7 @@ from adapters import kafka
 from adapters.config import Settings
 from adapters.models import LedgerSnapshot
 from serve.system import RunningSystem
+from tests.kafka_writer import send_signed
 
 DAY = date(2026, 11, 20)
 
@@ -68,16 +70,6 @@ def _events(user: UUID) -> list[Event]:
     ]
 
 
-async def _produce(settings: Settings, events: list[Event]) -> None:
-    producer = kafka.producer(settings)
-    await producer.start()
-    try:
-        for event in events:
-            await producer.send_and_wait(event.type, event.to_json(), key=event.key)
-    finally:
-        await producer.stop()
-
-
 async def test_out_of_order_and_replayed_events_apply_once_in_sequence(
     system: RunningSystem, db: Settings
 ) -> None:
@@ -86,9 +78,9 @@ async def test_out_of_order_and_replayed_events_apply_once_in_sequence(
     first, second, third = _events(user)
     shard = _shard(db, user)
     # The third and second arrive before the first, the second twice: held until the gap fills.
-    await _produce(db, [third, second, second])
+    await send_signed(db, third, second, second)
     waiting = asyncio.ensure_future(shard.budgets.remote(user, 3, DAY))
-    await _produce(db, [first, first])
+    await send_signed(db, first, first)
     [position] = await waiting
     assert (position.spent, position.status) == (60, "exceeded")
 

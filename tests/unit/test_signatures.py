@@ -5,7 +5,7 @@ from uuid import uuid4
 
 import pytest
 
-from actors.domain.events import Event, Topic
+from actors.domain.events import Event, MalformedEvent, Topic, read_event
 from actors.domain.signatures import (
     HEADER,
     EventKey,
@@ -42,8 +42,11 @@ def _verify(record: Record) -> None:
     KEY.verify(record.topic, record.key, record.value, record.headers)
 
 
-def test_a_signed_record_verifies() -> None:
-    _verify(_signed(_event()))
+def test_a_signed_record_verifies_and_reads_as_its_event() -> None:
+    event = _event()
+    record = _signed(event)
+    _verify(record)
+    assert read_event(record, KEY) == event
 
 
 @pytest.mark.parametrize(
@@ -87,8 +90,11 @@ def test_every_changed_field_fails(tamper: Callable[[Record], Record]) -> None:
 
 
 def test_a_record_signed_with_another_key_fails() -> None:
+    forged = _signed(_event(), EventKey(generate_event_key()))
     with pytest.raises(SignatureInvalid, match="unknown key"):
-        _verify(_signed(_event(), EventKey(generate_event_key())))
+        _verify(forged)
+    with pytest.raises(MalformedEvent, match=r"^signature does not verify"):
+        read_event(forged, KEY)
 
 
 def test_another_key_claiming_our_key_id_fails() -> None:
@@ -105,6 +111,21 @@ def test_fields_are_framed_so_that_moving_bytes_between_them_fails() -> None:
         KEY.verify("a", b"bc", b"value", headers)
     with pytest.raises(SignatureInvalid):  # no key is not an empty key
         KEY.verify("t", b"", b"v", KEY.headers("t", None, b"v"))
+
+
+def test_an_unsigned_record_is_malformed_before_its_value_is_read() -> None:
+    unsigned = replace(_signed(_event()), value=b"not json", headers=[])
+    with pytest.raises(MalformedEvent, match=r"^signature does not verify: the record has no"):
+        read_event(unsigned, KEY)
+
+
+def test_a_signed_record_of_another_topics_event_is_malformed() -> None:
+    event = _event()
+    value = event.to_json()
+    topic = Topic.BUDGET_EXCEEDED.value
+    record = Record(topic, event.key, value, KEY.headers(topic, event.key, value))
+    with pytest.raises(MalformedEvent, match="a transaction_created event on the budget_exceeded"):
+        read_event(record, KEY)
 
 
 def test_a_short_key_is_refused_and_a_key_never_shows_in_its_repr() -> None:

@@ -1,0 +1,142 @@
+"""Someone who can reach the broker but has not the event key: a forged transaction changes no
+budget and takes no sequence number, a forged alert sends nothing, and both are dead-lettered."""
+
+import dataclasses
+import json
+from functools import partial
+from typing import Any
+from uuid import uuid4
+
+import httpx
+
+from actors.domain.events import Event, Topic
+from actors.domain.signatures import EventKey, generate_event_key
+from adapters.config import Settings
+from serve.system import RunningSystem
+from tests.e2e import notifications as n
+from tests.e2e.identity import Account, create_budget, signup_and_login
+from tests.eventually import eventually
+from tests.kafka_reader import read_records_until, read_until
+from tests.kafka_writer import send_forged
+from tests.smtp_server import RecordingSmtp
+from tests.twilio_server import FakeTwilio
+
+NOT_OURS = EventKey(generate_event_key())
+LURE = "URGENT: verify your account at http://evil.example/login"
+
+
+async def _expense(api: httpx.AsyncClient, account: Account, amount: str) -> None:
+    body = {"amount": amount, "type": "expense", "category": "food"}
+    response = await api.post("/api/transaction", headers=account.auth, json=body)
+    assert response.status_code == 201, response.text
+
+
+async def _food_budget(api: httpx.AsyncClient, account: Account) -> dict[str, Any]:
+    response = await api.get("/api/budget", headers=account.auth)
+    assert response.status_code == 200, response.text
+    [budget] = response.json()
+    return dict(budget)
+
+
+async def _dead_letters(
+    settings: Settings, topic: Topic, forged: list[Event]
+) -> dict[str, dict[str, Any]]:
+    """The dead letters of the forged events by event id, once there is one for each."""
+    ids = [str(event.id) for event in forged]
+
+    def found(values: list[bytes]) -> dict[str, dict[str, Any]]:
+        letters = {}
+        for value in values:
+            letter = json.loads(value)
+            letters |= {i: letter for i in ids if i in letter["value"]}
+        return letters
+
+    assert settings.kafka_bootstrap
+    values = await read_records_until(
+        settings.kafka_bootstrap, topic.dead_letter, lambda vs: len(found(vs)) == len(ids)
+    )
+    return found(values)
+
+
+async def test_a_forged_transaction_changes_nothing_and_the_next_real_one_counts(
+    api: httpx.AsyncClient, system: RunningSystem
+) -> None:
+    settings = system.settings
+    assert settings.kafka_bootstrap
+    account = await signup_and_login(api)
+    await create_budget(api, account, "food", "100", "monthly")
+    await _expense(api, account, "11.00")
+    assert (await _food_budget(api, account))["spent"] == "11.00"
+
+    # A copy of the user's real event with a new id, a big amount and the user's next sequence.
+    [real] = [
+        e
+        for e in await read_until(
+            settings.kafka_bootstrap,
+            Topic.TRANSACTION_CREATED,
+            lambda es: any(e.user_id == account.id for e in es),
+        )
+        if e.user_id == account.id
+    ]
+    forged = [
+        dataclasses.replace(
+            real,
+            id=uuid4(),
+            payload=dict(real.payload)
+            | {
+                "transaction_id": str(uuid4()),
+                "amount": "500.00",
+                "sequence": real.payload["sequence"] + 1,
+            },
+        )
+        for _ in range(2)
+    ]
+    await send_forged(settings, forged[0], signed_with=None)
+    await send_forged(settings, forged[1], signed_with=NOT_OURS)
+
+    letters = await _dead_letters(settings, Topic.TRANSACTION_CREATED, forged)
+    assert {letter["topic"] for letter in letters.values()} == {"transaction_created"}
+    assert all(
+        letter["reason"].startswith("signature does not verify") for letter in letters.values()
+    )
+    assert (await _food_budget(api, account))["spent"] == "11.00"
+
+    # The real change that takes that sequence number counts: the forgeries did not take it.
+    await _expense(api, account, "20.00")
+    budget = await _food_budget(api, account)
+    assert (budget["spent"], budget["status"]) == ("31.00", "ok")
+
+
+async def _alerts_sent(event: Event) -> bool:
+    return bool(rows := await n.deliveries(event)) and all(row.state == "sent" for row in rows)
+
+
+async def test_a_forged_alert_sends_nothing_and_is_dead_lettered(
+    api: httpx.AsyncClient,
+    system: RunningSystem,
+    db: Settings,
+    smtp_server: RecordingSmtp,
+    twilio_server: FakeTwilio,
+) -> None:
+    number = n.phone()
+    account = await signup_and_login(api, phone=number)
+    await smtp_server.wait_for_count(account.email, 1)  # the welcome
+    forged = [n.budget_exceeded(account.id, LURE) for _ in range(2)]
+    await send_forged(system.settings, forged[0], signed_with=None)
+    await send_forged(system.settings, forged[1], signed_with=NOT_OURS)
+
+    letters = await _dead_letters(system.settings, Topic.BUDGET_EXCEEDED, forged)
+    assert all(
+        letter["reason"].startswith("signature does not verify") for letter in letters.values()
+    )
+    for event in forged:  # claimed with the offsets that passed it: never, then
+        assert await n.deliveries(event) == []
+
+    # A real alert behind the forged ones on the user's partition goes out, and only it.
+    real = n.budget_exceeded(account.id)
+    await n.stage(real)
+    await eventually(partial(_alerts_sent, real))
+    subjects = [str(received.message["Subject"]) for received in smtp_server.to(account.email)]
+    assert subjects == ["Welcome to ledgerflow, Test User", "Budget exceeded: groceries, November"]
+    [sms] = twilio_server.to(number)
+    assert "evil.example" not in sms["body"]
