@@ -24,8 +24,13 @@ def all_topics() -> list[str]:
 
 def partition_of(user_id: UUID, partitions: int) -> int:
     """The partition the producer's own default partitioner (murmur2) picks for a user's key."""
+    return partition_for(str(user_id).encode(), partitions)
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition the producer's own default partitioner (murmur2) picks for a key."""
     every = list(range(partitions))
-    return int(_PARTITIONER(str(user_id).encode(), every, every))
+    return int(_PARTITIONER(key, every, every))
 
 
 def client_options(settings: Settings) -> dict[str, Any]:

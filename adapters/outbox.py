@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from actors.domain.events import Event
 from actors.domain.signatures import EventKey
+from adapters import kafka
 from adapters.models import OutboxEvent
 
 CHANNEL = "ledgerflow_outbox"
@@ -74,8 +75,14 @@ async def publish_pending(
         sent = []
         for row in rows:
             key = row.key.encode()
-            headers = event_key.headers(row.topic, key, row.value)
-            sent.append(await producer.send(row.topic, row.value, key=key, headers=headers))
+            # The producer's own choice, made here so that the signature can cover it.
+            partition = kafka.partition_for(key, len(await producer.partitions_for(row.topic)))
+            headers = event_key.headers(row.topic, partition, key, row.value)
+            sent.append(
+                await producer.send(
+                    row.topic, row.value, key=key, partition=partition, headers=headers
+                )
+            )
         await asyncio.gather(*sent)
         await (
             OutboxEvent.filter(seq__in=[row.seq for row in rows])

@@ -1,7 +1,9 @@
 """Produces records straight to Kafka: signed as the outbox relay signs them, or forged."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaProducer
 
 from actors.domain.events import Event
 from actors.domain.signatures import EventKey
@@ -11,11 +13,14 @@ from adapters.config import Settings
 
 @dataclass(frozen=True)
 class RawRecord:
-    """A record that need not hold an event: garbage, or a value of the test's own making."""
+    """A record that need not hold an event: garbage, a value of the test's own making, or a
+    copy of a real record (headers and all) on a partition of the test's choosing."""
 
     topic: str
     key: bytes
     value: bytes
+    partition: int | None = None  # None: the user's, as the producer's partitioner picks
+    headers: Sequence[tuple[str, bytes]] = field(default_factory=list)
 
 
 async def send_signed(settings: Settings, *records: Event | RawRecord) -> None:
@@ -28,7 +33,7 @@ async def send_forged(
     settings: Settings, *records: Event | RawRecord, signed_with: EventKey | None
 ) -> None:
     """Send each record as someone who can reach the broker but has not the system's key:
-    unsigned (None), or signed with a key of their own."""
+    unsigned, or with its own headers (None), or signed with a key of their own."""
     await _send(settings, records, signed_with)
 
 
@@ -41,11 +46,18 @@ async def _send(
         for record in records:
             if isinstance(record, Event):
                 record = RawRecord(record.type.value, record.key, record.to_json())
-            headers = (
-                signed_with.headers(record.topic, record.key, record.value) if signed_with else []
-            )
+            partition = await _partition(producer, record)
+            headers = list(record.headers)
+            if signed_with is not None:
+                headers = signed_with.headers(record.topic, partition, record.key, record.value)
             await producer.send_and_wait(
-                record.topic, record.value, key=record.key, headers=headers
+                record.topic, record.value, key=record.key, partition=partition, headers=headers
             )
     finally:
         await producer.stop()
+
+
+async def _partition(producer: AIOKafkaProducer, record: RawRecord) -> int:
+    if record.partition is not None:
+        return record.partition
+    return kafka.partition_for(record.key, len(await producer.partitions_for(record.topic)))

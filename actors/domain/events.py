@@ -109,6 +109,8 @@ class Record(Protocol):
     @property
     def topic(self) -> str: ...
     @property
+    def partition(self) -> int: ...
+    @property
     def key(self) -> bytes | None: ...
     @property
     def value(self) -> bytes | None: ...
@@ -121,7 +123,7 @@ def read_event(record: Record, event_key: EventKey) -> Event:
     verify (checked first: nothing of a record we did not sign is parsed), if the record holds
     no event, or another topic's."""
     try:
-        event_key.verify(record.topic, record.key, record.value, record.headers)
+        event_key.verify(record.topic, record.partition, record.key, record.value, record.headers)
     except SignatureInvalid as error:
         raise MalformedEvent(f"signature does not verify: {error}") from error
     if record.value is None:

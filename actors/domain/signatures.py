@@ -1,4 +1,5 @@
-"""Signatures of the records ledgerflow publishes: HMAC-SHA256 over topic, key and value."""
+"""Signatures of the records ledgerflow publishes: HMAC-SHA256 over topic, partition, key and
+value."""
 
 import hashlib
 import hmac
@@ -40,13 +41,24 @@ class EventKey:
         return f"EventKey(id={self.id!r})"
 
     def headers(
-        self, topic: str, key: bytes | None, value: bytes | None
+        self, topic: str, partition: int, key: bytes | None, value: bytes | None
     ) -> list[tuple[str, bytes]]:
-        """The headers that sign a record of `topic` with this key and value."""
-        signature = b":".join([SCHEME, self.id.encode(), self._mac(topic, key, value)])
+        """The headers that sign a record for this topic and partition with this key and value.
+
+        The partition is signed too: a real record copied to another partition of its topic
+        reaches a shard that does not own its user, which would save its own stale copy of the
+        user's ledger over the owner's."""
+        signature = b":".join([SCHEME, self.id.encode(), self._mac(topic, partition, key, value)])
         return [(HEADER, signature)]
 
-    def verify(self, topic: str, key: bytes | None, value: bytes | None, headers: Headers) -> None:
+    def verify(
+        self,
+        topic: str,
+        partition: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers,
+    ) -> None:
         """Raise SignatureInvalid unless the headers hold this key's signature of the record."""
         found = [header_value for name, header_value in headers if name == HEADER]
         if not found:
@@ -58,12 +70,12 @@ class EventKey:
             raise SignatureInvalid(f"the {HEADER} header is not a {SCHEME.decode()} signature")
         if not hmac.compare_digest(parts[1], self.id.encode()):
             raise SignatureInvalid("signed with an unknown key")
-        if not hmac.compare_digest(parts[2], self._mac(topic, key, value)):
+        if not hmac.compare_digest(parts[2], self._mac(topic, partition, key, value)):
             raise SignatureInvalid("the signature is wrong")
 
-    def _mac(self, topic: str, key: bytes | None, value: bytes | None) -> bytes:
+    def _mac(self, topic: str, partition: int, key: bytes | None, value: bytes | None) -> bytes:
         mac = hmac.new(self._secret, _CONTEXT, hashlib.sha256)
-        for field in (topic.encode(), key, value):
+        for field in (topic.encode(), str(partition).encode(), key, value):
             # Length-prefixed (-1 for none), so that no two different records frame alike.
             mac.update(struct.pack(">q", -1 if field is None else len(field)))
             mac.update(field or b"")

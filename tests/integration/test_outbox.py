@@ -65,9 +65,12 @@ async def test_published_records_carry_a_signature_the_broker_hands_back_intact(
     )
     [record] = mine(records)
     assert record.key == event.key and record.value == event.to_json()
-    assert list(record.headers) == key.headers(record.topic, record.key, record.value)
+    assert record.partition == kafka.partition_of(event.user_id, db.kafka_partitions)
+    assert list(record.headers) == key.headers(
+        record.topic, record.partition, record.key, record.value
+    )
     assert [name for name, _ in record.headers] == [HEADER]
-    key.verify(record.topic, record.key, record.value, record.headers)
+    key.verify(record.topic, record.partition, record.key, record.value, record.headers)
 
 
 async def test_a_rolled_back_transaction_stages_nothing(db: Settings) -> None:

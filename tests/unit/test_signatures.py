@@ -14,11 +14,13 @@ from actors.domain.signatures import (
 )
 
 KEY = EventKey(generate_event_key())
+PARTITION = 3
 
 
 @dataclass(frozen=True)
 class Record:
     topic: str
+    partition: int
     key: bytes | None
     value: bytes | None
     headers: list[tuple[str, bytes]]
@@ -35,11 +37,16 @@ def _event() -> Event:
 
 def _signed(event: Event, key: EventKey = KEY) -> Record:
     value = event.to_json()
-    return Record(event.type.value, event.key, value, key.headers(event.type, event.key, value))
+    headers = key.headers(event.type, PARTITION, event.key, value)
+    return Record(event.type.value, PARTITION, event.key, value, headers)
+
+
+def _last_digit_changed(signature: bytes) -> bytes:
+    return signature[:-1] + (b"1" if signature.endswith(b"0") else b"0")
 
 
 def _verify(record: Record) -> None:
-    KEY.verify(record.topic, record.key, record.value, record.headers)
+    KEY.verify(record.topic, record.partition, record.key, record.value, record.headers)
 
 
 def test_a_signed_record_verifies_and_reads_as_its_event() -> None:
@@ -53,12 +60,13 @@ def test_a_signed_record_verifies_and_reads_as_its_event() -> None:
     "tamper",
     [
         lambda r: replace(r, topic=Topic.TRANSACTION_DELETED.value),
+        lambda r: replace(r, partition=PARTITION + 1),
         lambda r: replace(r, key=str(uuid4()).encode()),
         lambda r: replace(r, key=None),
         lambda r: replace(r, value=r.value.replace(b"12.50", b"512.50")),
         lambda r: replace(r, value=r.value + b" "),
         lambda r: replace(r, value=None),
-        lambda r: replace(r, headers=[(HEADER, r.headers[0][1][:-1] + b"0")]),
+        lambda r: replace(r, headers=[(HEADER, _last_digit_changed(r.headers[0][1]))]),
         lambda r: replace(r, headers=[(HEADER, r.headers[0][1].replace(b"v1:", b"v2:"))]),
         lambda r: replace(
             r, headers=[(HEADER, r.headers[0][1][:20] + r.headers[0][1][20:].upper())]
@@ -70,6 +78,7 @@ def test_a_signed_record_verifies_and_reads_as_its_event() -> None:
     ],
     ids=[
         "topic",
+        "partition",
         "key",
         "key removed",
         "amount",
@@ -106,11 +115,13 @@ def test_another_key_claiming_our_key_id_fails() -> None:
 
 
 def test_fields_are_framed_so_that_moving_bytes_between_them_fails() -> None:
-    headers = KEY.headers("ab", b"c", b"value")
+    headers = KEY.headers("ab", 1, b"c", b"value")
     with pytest.raises(SignatureInvalid):
-        KEY.verify("a", b"bc", b"value", headers)
+        KEY.verify("a", 1, b"bc", b"value", headers)
+    with pytest.raises(SignatureInvalid):
+        KEY.verify("ab", 1, b"cv", b"alue", headers)
     with pytest.raises(SignatureInvalid):  # no key is not an empty key
-        KEY.verify("t", b"", b"v", KEY.headers("t", None, b"v"))
+        KEY.verify("t", 1, b"", b"v", KEY.headers("t", 1, None, b"v"))
 
 
 def test_an_unsigned_record_is_malformed_before_its_value_is_read() -> None:
@@ -123,7 +134,8 @@ def test_a_signed_record_of_another_topics_event_is_malformed() -> None:
     event = _event()
     value = event.to_json()
     topic = Topic.BUDGET_EXCEEDED.value
-    record = Record(topic, event.key, value, KEY.headers(topic, event.key, value))
+    headers = KEY.headers(topic, PARTITION, event.key, value)
+    record = Record(topic, PARTITION, event.key, value, headers)
     with pytest.raises(MalformedEvent, match="a transaction_created event on the budget_exceeded"):
         read_event(record, KEY)
 
