@@ -157,3 +157,24 @@ def test_the_sasl_password_never_shows_in_the_settings_repr() -> None:
         kafka_sasl_password="s3cret-password",
     )
     assert "s3cret-password" not in repr(settings)
+
+
+def test_the_settings_are_read_from_the_documented_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca, _ = _certificate(tmp_path, "ledgerflow-test-ca")
+    for variable, value in {
+        "KAFKA_BOOTSTRAP": BOOTSTRAP,
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-256",
+        "KAFKA_SASL_USERNAME": "ledgerflow",
+        "KAFKA_SASL_PASSWORD": "s3cret",
+        "KAFKA_SSL_CAFILE": str(ca),
+    }.items():
+        monkeypatch.setenv(variable, value)
+    options = kafka.client_options(Settings())
+    assert (options["security_protocol"], options["sasl_mechanism"]) == (
+        "SASL_SSL",
+        "SCRAM-SHA-256",
+    )
+    assert options["sasl_plain_password"] == "s3cret" and options["ssl_context"].get_ca_certs()
