@@ -1,5 +1,4 @@
-"""Signatures of the records ledgerflow publishes: HMAC-SHA256 over topic, partition, key and
-value."""
+"""HMAC-SHA256 signatures of the records ledgerflow publishes: topic, partition, key, value."""
 
 import hashlib
 import hmac
