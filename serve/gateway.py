@@ -10,7 +10,7 @@ from actors.domain.tokens import AccessTokenVerifier
 from adapters import database
 from adapters.config import Settings
 from adapters.revocations import RevokedSessions
-from serve import budgets, errors, goals, transactions
+from serve import budgets, errors, goals, response_headers, transactions
 from serve.auth import Authenticator, CurrentUser
 from serve.ledger_reader import LedgerReader
 from serve.schemas import (
@@ -28,6 +28,7 @@ api = FastAPI(
     version="0.1.0",
 )
 errors.install(api)
+response_headers.install(api)
 for routes in (transactions.router, budgets.router, goals.router):
     api.include_router(routes)
 
@@ -49,6 +50,7 @@ class Gateway:
         verifier = AccessTokenVerifier(jwt_public_key, settings.token_policy)
         api.state.authenticator = Authenticator(verifier, self._revoked)
         api.state.ledger = LedgerReader(settings)
+        api.state.api_docs = settings.api_docs
         self._users = users
         self._tokens = tokens
 

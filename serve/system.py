@@ -39,7 +39,9 @@ class RunningSystem:
     def parts(self) -> dict[str, str]:
         return {
             "api": self.api_url,
-            "docs": f"{self.api_url}/docs",
+            "docs": f"{self.api_url}/docs"
+            if self.settings.api_docs
+            else "off (LEDGERFLOW_API_DOCS=0)",
             "dashboard": self.dashboard_url or "(not available)",
             "database": _describe_database(self.settings.database_url or "", self.postgres),
             "kafka": f"{self.settings.kafka_bootstrap}"
