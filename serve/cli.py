@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import psutil
 
+from adapters import processes
 from adapters.config import Settings
 
 STATE_FILE = "up.json"
@@ -21,20 +22,32 @@ def _say(message: str) -> None:
 
 
 def up(host: str, port: int) -> int:
+    began = time.monotonic()
+    # Whatever this run starts stays below it, even once orphaned, until it ends it at the stop.
+    processes.adopt_orphans()
+    settings = Settings()
     from serve import system
 
-    settings = Settings()
-    began = time.monotonic()
-    # While starting, a signal interrupts the start (which stops what it began); once running,
-    # it asks the main loop to stop. Ray installs its own SIGTERM handler: ours go in after.
-    _on_signals(_interrupt)
-    running = system.start(settings, host=host, port=port, say=_say)
-    state_path = running.settings.home / STATE_FILE
+    signals: list[int] = []
+
+    def record(signum: int, _frame: object) -> None:
+        # Only recorded: taking a lock in a handler can deadlock with the main thread holding it,
+        # so the main thread looks at the record between short sleeps.
+        signals.append(signum)
+
+    def interrupt(signum: int, frame: object) -> None:
+        # While starting, the first signal interrupts the start (which stops what it began);
+        # later ones must not cut that clean-up short.
+        _on_signals(record)
+        record(signum, frame)
+        raise KeyboardInterrupt
+
+    _on_signals(interrupt)
+    running = None
     try:
-        # The handler only records the signal: taking a lock in a handler can deadlock with the
-        # main thread holding it, so the main thread looks at the record between short sleeps.
-        signals: list[int] = []
-        _on_signals(lambda signum, _frame: signals.append(signum))
+        running = system.start(settings, host=host, port=port, say=_say)
+        _on_signals(record)
+        state_path = running.settings.home / STATE_FILE
         parts = running.parts()
         state_path.write_text(json.dumps({"pid": _own_pid(), "parts": parts}, indent=2))
         _say(f"ready in {time.monotonic() - began:.1f} s")
@@ -43,20 +56,23 @@ def up(host: str, port: int) -> int:
         print("Press Ctrl-C to stop.", flush=True)
         while not signals:
             time.sleep(0.2)
+    except (KeyboardInterrupt, SystemExit):  # SystemExit: Ray's SIGTERM handler in ray.init
+        pass  # the start has stopped what it began
     finally:
-        _say("shutting down")
-        state_path.unlink(missing_ok=True)
-        running.stop(_say)
+        _on_signals(record)
+        if running is not None:
+            _say("shutting down")
+            (running.settings.home / STATE_FILE).unlink(missing_ok=True)
+            running.stop(_say)
+        # Ray leaves some of its processes running (its HAProxy above all, holding the API port).
+        if left := processes.end_descendants():
+            _say(f"ended what was left running: {', '.join(left)}")
         _say("stopped")
-    return 0
-
-
-def _interrupt(*_args: object) -> None:
-    raise KeyboardInterrupt
+    return 0 if running is not None else 128 + (signals[0] if signals else signal.SIGTERM)
 
 
 def _on_signals(handler: Callable[..., None]) -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, handler)
 
 
