@@ -13,6 +13,7 @@ import psutil
 
 from adapters import processes
 from adapters.config import Settings
+from serve import ray_environment
 
 STATE_FILE = "up.json"
 
@@ -26,7 +27,9 @@ def up(host: str, port: int) -> int:
     # Whatever this run starts stays below it, even once orphaned, until it ends it at the stop.
     processes.adopt_orphans()
     settings = Settings()
-    from serve import system
+    if settings.ray_address is None:
+        ray_environment.keep_local_ray_on_loopback()
+    from serve import system  # imports ray
 
     signals: list[int] = []
 

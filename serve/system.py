@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import os
 import signal
 import threading
 from collections.abc import Callable
@@ -17,15 +16,10 @@ from adapters import database, kafka, ledger_store, outbox, transport
 from adapters.config import Settings
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from adapters.keys import signing_key
+from serve import ray_environment
 from serve.app import APP_NAME, NAMESPACE, application, start_actors
 
 Say = Callable[[str], None]
-HA_PROXY_PORTS = (
-    "RAY_SERVE_FALLBACK_PROXY_HTTP_PORT",
-    "RAY_SERVE_FALLBACK_PROXY_GRPC_PORT",
-    "RAY_SERVE_HAPROXY_METRICS_PORT",
-    "RAY_SERVE_HAPROXY_STATS_PORT",
-)
 
 
 @dataclass
@@ -145,7 +139,7 @@ def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSyste
         system.settings = settings = resolve_servers(settings, system, say)
         broker = system.broker
         prepare(settings, say, fresh_broker=broker is not None and not broker.reused)
-        _start_ray(settings, system, say)
+        _start_ray(settings, system, host, say)
         say("deploying the Serve application")
         serve.start(http_options={"host": host, "port": port})
         serve.run(application(settings), name=APP_NAME, route_prefix="/")
@@ -158,14 +152,9 @@ def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSyste
     return system
 
 
-def _start_ray(settings: Settings, system: RunningSystem, say: Say) -> None:
+def _start_ray(settings: Settings, system: RunningSystem, host: str, say: Say) -> None:
     if settings.fast_mode:
-        # Read by Serve's controller and proxy, which inherit this process's environment.
-        os.environ.setdefault("RAY_SERVE_THROUGHPUT_OPTIMIZED", "1")
-        os.environ.setdefault("RAY_SERVE_ENABLE_HA_PROXY", "1")
-        # HAProxy mode listens on fixed default ports besides the API's: take free ones.
-        for port_variable in HA_PROXY_PORTS:
-            os.environ.setdefault(port_variable, str(free_port()))
+        ray_environment.use_fast_mode(settings.home, host)
     # ray.init installs a SIGTERM handler of its own (sys.exit): keep the caller's.
     keep = signal.getsignal(signal.SIGTERM) if _on_main_thread() else None
     if settings.ray_address:
