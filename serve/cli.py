@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 
@@ -98,6 +99,7 @@ def status() -> int:
         print(f"  {name:<10} {where}")
     api = state["parts"]["api"]
     print(f"  api health {_health(api)}")
+    print(f"  actors     {_readiness(api)}")
     return 0
 
 
@@ -105,6 +107,17 @@ def _health(api: str) -> str:
     try:
         with urllib.request.urlopen(f"{api}/api/health", timeout=3) as response:
             return "ok" if response.status == 200 else f"HTTP {response.status}"
+    except OSError as error:
+        return f"not answering ({error})"
+
+
+def _readiness(api: str) -> str:
+    try:
+        with urllib.request.urlopen(f"{api}/api/ready", timeout=5):
+            return "ready"
+    except urllib.error.HTTPError as error:  # 503 while actors start: it names them
+        waiting = json.loads(error.read() or b"{}").get("waiting_for", [])
+        return f"starting, waiting for {', '.join(waiting) or 'the API'}"
     except OSError as error:
         return f"not answering ({error})"
 

@@ -6,11 +6,12 @@ from fastapi import Body, FastAPI, Response
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
+from actors import naming
 from actors.domain.tokens import AccessTokenVerifier
 from adapters import database
 from adapters.config import Settings
 from adapters.revocations import RevokedSessions
-from serve import budgets, errors, goals, response_headers, transactions
+from serve import budgets, errors, goals, readiness, response_headers, transactions
 from serve.auth import Authenticator, CurrentUser
 from serve.ledger_reader import LedgerReader
 from serve.schemas import (
@@ -29,7 +30,7 @@ api = FastAPI(
 )
 errors.install(api)
 response_headers.install(api)
-for routes in (transactions.router, budgets.router, goals.router):
+for routes in (transactions.router, budgets.router, goals.router, readiness.router):
     api.include_router(routes)
 
 
@@ -51,6 +52,7 @@ class Gateway:
         api.state.authenticator = Authenticator(verifier, self._revoked)
         api.state.ledger = LedgerReader(settings)
         api.state.api_docs = settings.api_docs
+        api.state.actor_names = naming.every_actor(settings.ledger_shards)
         self._users = users
         self._tokens = tokens
 

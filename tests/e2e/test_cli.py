@@ -115,6 +115,8 @@ async def test_up_on_loopback_stops_with_its_group_and_starts_again_on_the_same_
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
             docs = await api.get("/docs")
             assert docs.status_code == 200
+            ready = await api.get("/api/ready")  # `up` says ready once every actor is
+            assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
             created = await api.post(
                 "/api/user/signup", json={"name": "F", "email": email, "password": password}
             )
@@ -123,6 +125,7 @@ async def test_up_on_loopback_stops_with_its_group_and_starts_again_on_the_same_
         await eventually(lambda: _welcome_written(home, email), within=60)
         code, status = await _status(home)
         assert code == 0 and "running" in status and "api health ok" in status
+        assert "actors     ready" in status, status
 
         up.note_descendants()
         outside, listeners = _listening_outside_loopback(up)

@@ -1,4 +1,5 @@
-"""A budget or goal read whose shard does not exist (as right after a restart) is a 503."""
+"""A budget or goal read whose shard does not exist (as right after a restart) is a 503, and the
+readiness answer says which actor it waits for."""
 
 import httpx
 import ray
@@ -21,6 +22,8 @@ async def test_a_read_while_its_shard_is_gone_is_a_503_then_answers_again(
         json={"amount": "30", "type": "expense", "category": "rent"},
     )
     assert spent.status_code == 201, spent.text
+    ready = await api.get("/api/ready")
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
     settings = system.settings
     index = kafka.partition_of(account.id, settings.kafka_partitions) % settings.ledger_shards
     name = naming.ledger_shard(index)
@@ -36,6 +39,9 @@ async def test_a_read_while_its_shard_is_gone_is_a_503_then_answers_again(
         assert response.status_code == 503, (path, response.text)
         assert response.headers["Retry-After"] == "1"
         assert response.json() == {"detail": "the ledger is starting or restarting; retry shortly"}
+    starting = await api.get("/api/ready")
+    assert starting.status_code == 503 and starting.headers["Retry-After"] == "1"
+    assert starting.json() == {"status": "starting", "waiting_for": [name]}
 
     restarted = ledger_shard.start(settings.model_copy(update={"jwt_private_key": None}))
     await restarted[index].ready.remote()
@@ -44,5 +50,6 @@ async def test_a_read_while_its_shard_is_gone_is_a_503_then_answers_again(
         return (await api.get(f"/api/budget/{budget}", headers=account.auth)).status_code == 200
 
     await eventually(answers)
+    assert (await api.get("/api/ready")).json() == {"status": "ready"}
     shown = (await api.get(f"/api/budget/{budget}", headers=account.auth)).json()
     assert (shown["spent"], shown["remaining"]) == ("30.00", "470.00")
