@@ -13,15 +13,15 @@ from actors.domain.errors import (
     InvalidInput,
     InvalidToken,
     LedgerBehind,
-    LoginThrottled,
     NotFound,
+    Throttled,
     TokenExpired,
 )
 
 STATUS: dict[type[DomainError], int] = {
     EmailTaken: 409,
     InvalidCredentials: 401,
-    LoginThrottled: 429,
+    Throttled: 429,
     InvalidToken: 401,
     NotFound: 404,
     Forbidden: 403,
@@ -47,7 +47,7 @@ def _status(error: DomainError) -> int:
 def domain_error_response(error: Exception) -> JSONResponse:
     cause = _cause(error)
     headers: dict[str, str] = {}
-    if isinstance(cause, LoginThrottled):
+    if isinstance(cause, Throttled):
         headers["Retry-After"] = str(cause.retry_after_seconds)
     if isinstance(cause, LedgerBehind):
         headers["Retry-After"] = "1"

@@ -3,8 +3,11 @@
 import asyncio
 import contextlib
 import os
+import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import ray
@@ -147,6 +150,13 @@ def _start_ray(settings: Settings, system: RunningSystem, say: Say) -> None:
         # HAProxy mode listens on fixed default ports besides the API's: take free ones.
         for port_variable in HA_PROXY_PORTS:
             os.environ.setdefault(port_variable, str(free_port()))
+        # HAProxy writes each client's address into X-Forwarded-For; the gateway's uvicorn
+        # believes that header from HAProxy on the same node, as it trusts loopback by default.
+        os.environ["RAY_SERVE_HAPROXY_BINARY_PATH"] = _haproxy_with_client_address()
+    else:
+        # Serve's own proxy is the edge: it believes no client's X-Forwarded-For, not even
+        # from loopback (uvicorn's default), unless the operator names a proxy in front.
+        os.environ.setdefault("FORWARDED_ALLOW_IPS", "")
     if settings.ray_address:
         say(f"connecting to Ray at {settings.ray_address}")
         context = ray.init(address=settings.ray_address, namespace=NAMESPACE)
@@ -164,3 +174,13 @@ def _start_ray(settings: Settings, system: RunningSystem, say: Say) -> None:
         system.started_ray = True
     url = getattr(context, "dashboard_url", None)
     system.dashboard_url = f"http://{url}" if url and not url.startswith("http") else url
+
+
+def _haproxy_with_client_address() -> str:
+    """The `ledgerflow-haproxy` program installed beside this Python (serve/haproxy.py)."""
+    found = shutil.which("ledgerflow-haproxy", path=str(Path(sys.executable).parent))
+    if found is None:
+        raise RuntimeError(
+            f"ledgerflow-haproxy is not installed beside {sys.executable}: pip install the project"
+        )
+    return found
