@@ -18,6 +18,7 @@ from actors.domain.dead_letter import DeadLetter
 from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, MalformedEvent, read_event
 from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
+from actors.domain.signatures import EventKey
 from actors.ledger_memory import LedgerMemory
 from adapters import database, kafka, ledger_store, offsets
 from adapters.config import Settings
@@ -39,7 +40,9 @@ def owned_partitions(index: int, shards: int, partitions: int) -> list[int]:
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class LedgerShard:
     def __init__(self, settings: Settings, index: int) -> None:
+        assert settings.event_key
         self._settings = settings
+        self._event_key = EventKey(settings.event_key)
         self._index = index
         self._partitions = owned_partitions(
             index, settings.ledger_shards, settings.kafka_partitions
@@ -106,7 +109,7 @@ class LedgerShard:
         settings = self._settings
         assert settings.database_url and settings.kafka_bootstrap
         await database.connect(settings.database_url, pool_size=2)
-        consumer = kafka.consumer(settings.kafka_bootstrap)
+        consumer = kafka.consumer(settings)
         await consumer.start()
         try:
             await self._seek_to_stored_offsets(consumer)
@@ -175,11 +178,13 @@ class LedgerShard:
         async with self._applied:
             self._applied.notify_all()
 
-    @staticmethod
-    def _read(tp: TopicPartition, record: ConsumerRecord, checkpoint: Checkpoint) -> Event | None:
-        """The record's event, or None with the record sent to its dead-letter topic."""
+    def _read(
+        self, tp: TopicPartition, record: ConsumerRecord, checkpoint: Checkpoint
+    ) -> Event | None:
+        """The record's event, or None with the record sent to its dead-letter topic: so is a
+        record that we did not sign, before it can touch a ledger or a user's sequence."""
         try:
-            event = read_event(tp.topic, record.value)
+            event = read_event(record, self._event_key)
             rules.check(event)
             return event
         except MalformedEvent as error:
