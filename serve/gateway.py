@@ -10,8 +10,12 @@ from adapters.config import Settings
 from adapters.revocations import RevokedSessions
 from serve import errors
 from serve.auth import Authenticator
+from serve.body_limit import BodyLimit
 from serve.ledger_reader import LedgerReader
 from serve.routes import budgets, goals, health, tokens, transactions, users
+
+# The largest body any route needs is a few hundred bytes.
+MAX_BODY_BYTES = 64 * 1024
 
 
 def build_api() -> FastAPI:
@@ -21,6 +25,7 @@ def build_api() -> FastAPI:
         summary="Personal finance: transactions, budgets and goals, with alerts by e-mail and SMS.",
         version="0.1.0",
     )
+    api.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     errors.install(api)
     for routes in (health, users, tokens, transactions, budgets, goals):
         api.include_router(routes.router)

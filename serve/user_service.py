@@ -7,8 +7,8 @@ from uuid import UUID
 from ray import serve
 
 from actors.domain import throttle
-from actors.domain.errors import InvalidCredentials
-from actors.domain.passwords import hash_password, needs_rehash, verify_password
+from actors.domain.errors import InvalidCredentials, InvalidInput
+from actors.domain.passwords import guessability, hash_password, needs_rehash, verify_password
 from adapters import database, throttle_buckets, users
 from adapters.config import Settings
 from adapters.models import User
@@ -32,6 +32,10 @@ class UserService:
     async def signup(self, body: UserIn, client: str) -> UserOut:
         now = datetime.now(UTC)
         await throttle_buckets.reserve(throttle.SIGNUP_FROM_ADDRESS, (client,), now)
+        # zxcvbn is CPU work too, up to a tenth of a second: a thread, like the hashing.
+        personal = (body.name, str(body.email))
+        if problem := await asyncio.to_thread(guessability, body.password, personal):
+            raise InvalidInput("password", problem)
         # Argon2 is CPU work by design: off the event loop, or every request of this replica waits.
         password_hash = await asyncio.to_thread(hash_password, body.password)
         user = await users.create(

@@ -45,7 +45,7 @@ async def _status(home: Path) -> tuple[int, str]:
 @pytest.mark.e2e
 async def test_up_serves_stops_cleanly_and_keeps_users(tmp_path: Path) -> None:
     home, port = tmp_path / "home", free_port()
-    email, password = "first-run@example.com", "s3cret-pass"
+    email, password = "first-run@example.com", "velvet otter quilt"
     async with running(home, port) as up:
         await up.ready()
         output = "\n".join(up.lines)
