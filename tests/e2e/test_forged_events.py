@@ -18,13 +18,14 @@ from actors.domain.events import Event, Topic
 from actors.domain.signatures import EventKey, generate_event_key
 from adapters.config import Settings
 from serve.system import RunningSystem
-from tests.e2e import notifications as n
 from tests.e2e.identity import Account, create_budget, signup_and_login
+from tests.e2e.notifications import deliveries, stage
 from tests.eventually import eventually
 from tests.kafka_reader import read_records_until, read_until, read_whole_records_until
 from tests.kafka_writer import RawRecord, send_forged
 from tests.smtp_server import RecordingSmtp
 from tests.twilio_server import FakeTwilio
+from tests.unit import notification_events as n
 
 NOT_OURS = EventKey(generate_event_key())
 LURE = "URGENT: verify your account at http://evil.example/login"
@@ -154,7 +155,7 @@ async def test_a_real_record_copied_to_another_partition_is_dead_lettered(
 
 
 async def _alerts_sent(event: Event) -> bool:
-    return bool(rows := await n.deliveries(event)) and all(row.state == "sent" for row in rows)
+    return bool(rows := await deliveries(event)) and all(row.state == "sent" for row in rows)
 
 
 async def test_a_forged_alert_sends_nothing_and_is_dead_lettered(
@@ -173,11 +174,11 @@ async def test_a_forged_alert_sends_nothing_and_is_dead_lettered(
 
     assert _refused(await _dead_letters(system.settings, Topic.BUDGET_EXCEEDED, forged))
     for event in forged:  # claimed with the offsets that passed it: never, then
-        assert await n.deliveries(event) == []
+        assert await deliveries(event) == []
 
     # A real alert behind the forged ones on the user's partition goes out, and only it.
     real = n.budget_exceeded(account.id)
-    await n.stage(real)
+    await stage(real)
     await eventually(partial(_alerts_sent, real))
     subjects = [str(received.message["Subject"]) for received in smtp_server.to(account.email)]
     assert subjects == ["Welcome to ledgerflow, Test User", "Budget exceeded: groceries, November"]
