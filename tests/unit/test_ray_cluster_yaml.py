@@ -63,3 +63,4 @@ def test_cluster_installs_and_starts_ledgerflow(config: dict) -> None:
     for cmds in (head, workers):  # Serve flags must reach every raylet's environment
         assert "RAY_SERVE_THROUGHPUT_OPTIMIZED=1" in cmds
         assert "RAY_SERVE_ENABLE_HA_PROXY=1" in cmds
+        assert "RAY_SERVE_HAPROXY_BINARY_PATH=$HOME/lf-venv/bin/ledgerflow-haproxy" in cmds
