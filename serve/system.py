@@ -2,12 +2,10 @@
 
 import asyncio
 import contextlib
-import os
-import shutil
-import sys
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import ray
@@ -18,15 +16,10 @@ from adapters import database, kafka, offsets, outbox, transport
 from adapters.config import Settings
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from adapters.keys import event_key, signing_key
+from serve import ray_environment
 from serve.app import APP_NAME, NAMESPACE, application, start_actors
 
 Say = Callable[[str], None]
-HA_PROXY_PORTS = (
-    "RAY_SERVE_FALLBACK_PROXY_HTTP_PORT",
-    "RAY_SERVE_FALLBACK_PROXY_GRPC_PORT",
-    "RAY_SERVE_HAPROXY_METRICS_PORT",
-    "RAY_SERVE_HAPROXY_STATS_PORT",
-)
 
 
 @dataclass
@@ -42,7 +35,9 @@ class RunningSystem:
     def parts(self) -> dict[str, str]:
         return {
             "api": self.api_url,
-            "docs": f"{self.api_url}/docs",
+            "docs": f"{self.api_url}/docs"
+            if self.settings.api_docs
+            else "off (LEDGERFLOW_API_DOCS=0)",
             "dashboard": self.dashboard_url or "(not available)",
             "database": _describe_database(self.settings.database_url or "", self.postgres),
             "kafka": f"{self.settings.kafka_bootstrap}"
@@ -53,6 +48,14 @@ class RunningSystem:
         }
 
     def stop(self, say: Say = lambda _message: None) -> None:
+        """Stop every part this run started; one that fails to stop keeps no other one up."""
+        for stop_part in (self._stop_ray, self._stop_broker, self._stop_postgres):
+            try:
+                stop_part(say)
+            except Exception as error:
+                say(f"{error!r} while stopping; going on with the rest")
+
+    def _stop_ray(self, say: Say) -> None:
         if self.started_ray:
             say("stopping Ray, Serve and the actors")
             ray.shutdown()  # the local Ray takes every deployment and actor down with it
@@ -64,9 +67,13 @@ class RunningSystem:
                 with contextlib.suppress(Exception):
                     ray.kill(actor, no_restart=True)
             ray.shutdown()
+
+    def _stop_broker(self, say: Say) -> None:
         if self.broker is not None:
             say("stopping the embedded broker")
             self.broker.stop()
+
+    def _stop_postgres(self, say: Say) -> None:
         if self.postgres is not None:
             say("stopping the embedded PostgreSQL")
             self.postgres.stop()
@@ -78,30 +85,29 @@ def _describe_database(url: str, postgres: EmbeddedPostgres | None) -> str:
     return f"embedded PostgreSQL 18, data in {postgres.pgdata}"
 
 
-def resolve_servers(
-    settings: Settings, say: Say
-) -> tuple[Settings, EmbeddedPostgres | None, EmbeddedBroker | None]:
-    """Start the embedded PostgreSQL and broker for what the settings leave unconfigured."""
+def resolve_servers(settings: Settings, system: RunningSystem, say: Say) -> Settings:
+    """Start the embedded PostgreSQL and broker for what the settings leave unconfigured. Each is
+    on `system` before it starts, so that stopping `system` stops it even if its start was cut
+    short; returns the settings pointing at them."""
     home = settings.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     updates: dict[str, Any] = {"home": home}
-    postgres = broker = None
     if settings.database_url is None:
-        postgres = EmbeddedPostgres(home)
+        system.postgres = EmbeddedPostgres(home)
         say(
             "initialising the embedded PostgreSQL (first start, takes a few seconds)"
-            if postgres.needs_init
+            if system.postgres.needs_init
             else "starting the embedded PostgreSQL"
         )
-        updates["database_url"] = postgres.start()
+        updates["database_url"] = system.postgres.start()
     if settings.kafka_bootstrap is None:
         say("starting the embedded Kafka broker (Tansu)")
-        broker = EmbeddedBroker(home)
-        updates["kafka_bootstrap"] = broker.start()
+        system.broker = EmbeddedBroker(home)
+        updates["kafka_bootstrap"] = system.broker.start()
     updates["jwt_private_key"] = signing_key(settings.jwt_private_key, home)
     # Resolved here and handed to the actors: they may run on nodes that have no such home.
     updates["event_key"] = event_key(settings.event_key, home)
-    return settings.model_copy(update=updates), postgres, broker
+    return settings.model_copy(update=updates)
 
 
 def prepare(settings: Settings, say: Say, *, fresh_broker: bool = False) -> None:
@@ -128,42 +134,39 @@ async def _replay_into_fresh_broker(database_url: str, say: Say) -> None:
 
 
 def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSystem:
-    settings, postgres, broker = resolve_servers(settings, say)
-    system = RunningSystem(settings, f"http://{host}:{port}", None, False, postgres, broker)
+    """Start every part. Interrupted (KeyboardInterrupt) or failing, it stops what it had started
+    and raises again."""
+    system = RunningSystem(settings, f"http://{host}:{port}", None, False)
     try:
+        system.settings = settings = resolve_servers(settings, system, say)
+        broker = system.broker
         prepare(settings, say, fresh_broker=broker is not None and not broker.reused)
-        _start_ray(settings, system, say)
+        _start_ray(settings, system, host, say)
         say("deploying the Serve application")
         serve.start(http_options={"host": host, "port": port})
         serve.run(application(settings), name=APP_NAME, route_prefix="/")
         say("starting the actors")
         system.actors = start_actors(settings)
     except BaseException:
+        say("the start was cut short: stopping what had started")
         system.stop(say)
         raise
     return system
 
 
-def _start_ray(settings: Settings, system: RunningSystem, say: Say) -> None:
+def _start_ray(settings: Settings, system: RunningSystem, host: str, say: Say) -> None:
     if settings.fast_mode:
-        # Read by Serve's controller and proxy, which inherit this process's environment.
-        os.environ.setdefault("RAY_SERVE_THROUGHPUT_OPTIMIZED", "1")
-        os.environ.setdefault("RAY_SERVE_ENABLE_HA_PROXY", "1")
-        # HAProxy mode listens on fixed default ports besides the API's: take free ones.
-        for port_variable in HA_PROXY_PORTS:
-            os.environ.setdefault(port_variable, str(free_port()))
-        # HAProxy writes each client's address into X-Forwarded-For; the gateway's uvicorn
-        # believes that header from HAProxy on the same node, as it trusts loopback by default.
-        os.environ["RAY_SERVE_HAPROXY_BINARY_PATH"] = _haproxy_with_client_address()
+        ray_environment.use_fast_mode(settings.home, host)
     else:
-        # Serve's own proxy is the edge: it believes no client's X-Forwarded-For, not even
-        # from loopback (uvicorn's default), unless the operator names a proxy in front.
-        os.environ.setdefault("FORWARDED_ALLOW_IPS", "")
+        ray_environment.use_serve_proxy()
+    # ray.init installs a SIGTERM handler of its own (sys.exit): keep the caller's.
+    keep = signal.getsignal(signal.SIGTERM) if _on_main_thread() else None
     if settings.ray_address:
         say(f"connecting to Ray at {settings.ray_address}")
         context = ray.init(address=settings.ray_address, namespace=NAMESPACE)
     else:
         say("starting a local Ray (takes several seconds)")
+        system.started_ray = True  # so that an interrupted ray.init is shut down too
         context = ray.init(
             address="local",  # never attach to some other Ray that happens to run here
             namespace=NAMESPACE,
@@ -173,16 +176,11 @@ def _start_ray(settings: Settings, system: RunningSystem, say: Say) -> None:
             dashboard_port=free_port(),
             configure_logging=False,
         )
-        system.started_ray = True
+    if keep is not None:
+        signal.signal(signal.SIGTERM, keep)
     url = getattr(context, "dashboard_url", None)
     system.dashboard_url = f"http://{url}" if url and not url.startswith("http") else url
 
 
-def _haproxy_with_client_address() -> str:
-    """The `ledgerflow-haproxy` program installed beside this Python (serve/haproxy.py)."""
-    found = shutil.which("ledgerflow-haproxy", path=str(Path(sys.executable).parent))
-    if found is None:
-        raise RuntimeError(
-            f"ledgerflow-haproxy is not installed beside {sys.executable}: pip install the project"
-        )
-    return found
+def _on_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
