@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from actors.domain.errors import InvalidInput, NotFound
 from actors.domain.events import Topic
 from actors.domain.ledger import Entry, EntryType
-from actors.domain.periods import local_date
+from actors.domain.periods import FIRST_DAY, LAST_DAY, local_date
 from adapters import ledger_changes
 from adapters.models import Goal, Transaction
 
@@ -150,7 +150,11 @@ def _write_cursor(row: Transaction) -> str:
 def _read_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, last_id = raw.split("|")
-        return datetime.fromisoformat(at), UUID(last_id)
+        text, last_id = raw.split("|")
+        at = datetime.fromisoformat(text)
+        # A made-up cursor must not take the query past what the database can hold.
+        if at.tzinfo is None or not FIRST_DAY <= at.date() <= LAST_DAY:
+            raise ValueError(text)
+        return at, UUID(last_id)
     except ValueError as error:
         raise InvalidInput("cursor", "is not a cursor this API returned") from error

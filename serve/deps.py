@@ -1,5 +1,5 @@
-"""The typed dependencies routes take: the caller, the services and the ledger reader, all
-read from the app state that the gateway fills when its replica starts."""
+"""The typed dependencies routes take: the caller and its address, the services and the ledger
+reader, all read from the request or the app state that the gateway fills when it starts."""
 
 from typing import Annotated
 
@@ -27,6 +27,13 @@ async def _current_claims(
     return authenticator.claims(credentials.credentials)
 
 
+async def _client_address(request: Request) -> str:
+    # Ray's HTTP servers (uvicorn) have already put the real address here: they take it from
+    # X-Forwarded-For only on a connection from a trusted proxy (FORWARDED_ALLOW_IPS), and our
+    # HAProxy writes that header itself (serve/haproxy.py). README: "The client's address".
+    return request.client.host if request.client else "unknown"
+
+
 async def _revoked(request: Request) -> RevokedSessions:
     return request.app.state.revoked  # type: ignore[no-any-return]
 
@@ -44,6 +51,7 @@ async def _tokens(request: Request) -> DeploymentHandle:
 
 
 CurrentUser = Annotated[AccessClaims, Depends(_current_claims)]
+ClientAddress = Annotated[str, Depends(_client_address)]
 RevokedSessionsDep = Annotated[RevokedSessions, Depends(_revoked)]
 LedgerReads = Annotated[LedgerReader, Depends(_ledger)]
 UserServiceDep = Annotated[DeploymentHandle, Depends(_users)]
