@@ -19,6 +19,7 @@ from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, MalformedEvent, read_event
 from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
 from actors.ledger_memory import LedgerMemory
+from actors.ownership import Ownership
 from adapters import database, kafka, ledger_store, offsets
 from adapters.config import Settings
 from adapters.ledger_store import Checkpoint
@@ -32,18 +33,12 @@ WINDOW_SECONDS = 0.05
 WINDOW_RECORDS = 10_000
 
 
-def owned_partitions(index: int, shards: int, partitions: int) -> list[int]:
-    return [p for p in range(partitions) if p % shards == index]
-
-
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class LedgerShard:
     def __init__(self, settings: Settings, index: int) -> None:
         self._settings = settings
         self._index = index
-        self._partitions = owned_partitions(
-            index, settings.ledger_shards, settings.kafka_partitions
-        )
+        self._partitions = Ownership.of(settings).partitions_of(index)
         self._ledgers = LedgerMemory(awake=settings.awake_ledgers)
         self._loading: dict[UUID, asyncio.Future[None]] = {}
         self._applied = asyncio.Condition()

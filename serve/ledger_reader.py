@@ -9,19 +9,19 @@ from tortoise import connections
 
 from actors import naming
 from actors.domain.periods import local_date
-from adapters import kafka, ledger_changes
+from actors.ownership import Ownership
+from adapters import ledger_changes
 from adapters.config import Settings
 
 
 class LedgerReader:
     def __init__(self, settings: Settings) -> None:
-        self._partitions = settings.kafka_partitions
-        self._shards = settings.ledger_shards
+        self._ownership = Ownership.of(settings)
         self._handles: dict[int, Any] = {}
 
     def shard(self, user_id: UUID) -> Any:
-        """The actor owning the user: the same partition the producer's partitioner picks."""
-        index = kafka.partition_of(user_id, self._partitions) % self._shards
+        """The actor owning the user's partition."""
+        index = self._ownership.shard_of(user_id)
         if index not in self._handles:
             self._handles[index] = ray.get_actor(
                 naming.ledger_shard(index), namespace=naming.NAMESPACE

@@ -24,6 +24,7 @@ from actors.domain import snapshots
 from actors.domain.errors import LedgerBehind
 from actors.domain.events import Event
 from actors.domain.ledger import LEDGER_TOPICS
+from actors.ownership import Ownership
 from adapters import database, kafka
 from adapters.config import Settings
 from adapters.database import credentials
@@ -70,10 +71,9 @@ class ShardBench:
         self.database_url = settings.database_url
         self.bootstrap = settings.kafka_bootstrap
         self.day = day
-        self.population = Population(settings.kafka_partitions, settings.ledger_shards, INDEX)
-        self.partitions = ledger_shard.owned_partitions(
-            INDEX, settings.ledger_shards, settings.kafka_partitions
-        )
+        ownership = Ownership.of(settings)
+        self.population = Population(ownership, INDEX)
+        self.partitions = ownership.partitions_of(INDEX)
         self.rng = random.Random(20261124)
         self._producer: AIOKafkaProducer | None = None
         # A shard made here lives as long as a handle to it does: keep the one in use.

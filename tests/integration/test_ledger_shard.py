@@ -12,6 +12,7 @@ from actors import naming
 from actors.domain import snapshots
 from actors.domain.errors import LedgerBehind
 from actors.domain.events import Event
+from actors.ownership import Ownership
 from adapters import kafka
 from adapters.config import Settings
 from adapters.models import LedgerSnapshot
@@ -22,7 +23,7 @@ DAY = date(2026, 11, 20)
 
 
 def _shard(settings: Settings, user: UUID) -> ray.actor.ActorHandle:
-    index = kafka.partition_of(user, settings.kafka_partitions) % settings.ledger_shards
+    index = Ownership.of(settings).shard_of(user)
     return ray.get_actor(naming.ledger_shard(index), namespace=naming.NAMESPACE)
 
 
@@ -63,7 +64,7 @@ async def test_out_of_order_and_replayed_events_apply_once_in_sequence(
     stored = await LedgerSnapshot.get(user_id=user)
     restored = snapshots.load(user, bytes(stored.state))
     assert restored.sequence == 3 and not restored.pending
-    assert stored.partition == kafka.partition_of(user, db.kafka_partitions)
+    assert stored.partition == Ownership.of(db).partition_of(user)
 
 
 async def test_a_read_for_a_change_never_applied_waits_then_says_so(
