@@ -174,13 +174,11 @@ class LedgerShard:
     def _read(tp: TopicPartition, record: ConsumerRecord, checkpoint: Checkpoint) -> Event | None:
         """The record's event, or None with the record sent to its dead-letter topic."""
         try:
-            event = read_event(tp.topic, record.value)
+            event = read_event(record)
             rules.check(event)
             return event
         except MalformedEvent as error:
-            checkpoint.dead_letters.append(
-                DeadLetter(tp.topic, record.key, record.value, str(error))
-            )
+            checkpoint.dead_letters.append(DeadLetter.of(record, str(error)))
             return None
 
     async def _load(self, users: set[UUID]) -> None:

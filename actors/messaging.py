@@ -107,7 +107,7 @@ class Messaging:
         for records in batches.values():
             for record in records:
                 try:
-                    events.append((record, read_event(record.topic, record.value)))
+                    events.append((record, read_event(record)))
                 except MalformedEvent as error:
                     if Topic(record.topic) in OWNED:
                         claims.dead_letters.append(_dead_letter(record, str(error)))
@@ -134,7 +134,7 @@ def _dead_letter(record: ConsumerRecord[bytes, bytes], reason: str) -> DeadLette
         record.offset,
         reason,
     )
-    return DeadLetter(record.topic, record.key, record.value or b"", reason)
+    return DeadLetter.of(record, reason)
 
 
 def start(settings: Settings) -> ray.actor.ActorHandle:

@@ -2,7 +2,6 @@
 Next: the trigger of migrations/0004_outbox_notify_trigger.py wakes actors/outbox_relay.py."""
 
 import asyncio
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -29,16 +28,9 @@ async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
 
 
 async def stage_dead_letter(connection: BaseDBAsyncClient, letter: DeadLetter) -> None:
-    """Stage a record that could not be processed for `<topic>.dead_letter`, with the reason."""
-    record = {
-        "topic": letter.topic,
-        "reason": letter.reason,
-        "value": letter.value.decode(errors="replace"),
-    }
-    key_text = (letter.key or b"").decode(errors="replace")[:64]
+    """Stage a record that could not be processed for its dead-letter topic, with the reason."""
     await _insert(
-        connection,
-        [(uuid4(), f"{letter.topic}.dead_letter", key_text, json.dumps(record).encode())],
+        connection, [(uuid4(), letter.dead_letter_topic, letter.key_text, letter.to_json())]
     )
 
 
