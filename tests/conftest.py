@@ -11,6 +11,8 @@ from uuid import uuid4
 import asyncpg
 import httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from actors.domain.tokens import generate_signing_key
 from adapters import database
@@ -24,6 +26,12 @@ from tests.twilio_server import FakeTwilio
 
 if TYPE_CHECKING:
     from serve.system import RunningSystem
+
+# The machine is shared and loaded: no deadline per example, and slow generation is no fault.
+hypothesis_settings.register_profile(
+    "ledgerflow", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("ledgerflow")
 
 TEST_PARTITIONS = 4
 TWILIO_FROM = "+15005550006"

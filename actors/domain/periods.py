@@ -28,10 +28,11 @@ def period_start(period: Period, day: date) -> date:
 
 
 def period_end(period: Period, day: date) -> date:
-    """The last day of the period holding `day` (inclusive)."""
+    """The last day of the period holding `day` (inclusive); the calendar's last day for the
+    week that runs past it (9999-12-27 to 10000-01-02)."""
     start = period_start(period, day)
     if period is Period.WEEKLY:
-        return start + timedelta(days=6)
+        return start + min(timedelta(days=6), date.max - start)
     if period is Period.MONTHLY:
         return start.replace(day=calendar.monthrange(start.year, start.month)[1])
     return start.replace(month=12, day=31)
