@@ -18,6 +18,7 @@ from actors.domain.dead_letter import DeadLetter
 from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, MalformedEvent, read_event
 from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
+from actors.domain.signatures import EventKey
 from actors.ledger_memory import LedgerMemory
 from actors.ownership import Ownership
 from adapters import database, kafka, ledger_store, offsets
@@ -36,7 +37,9 @@ WINDOW_RECORDS = 10_000
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class LedgerShard:
     def __init__(self, settings: Settings, index: int) -> None:
+        assert settings.event_key
         self._settings = settings
+        self._event_key = EventKey(settings.event_key)
         self._index = index
         self._partitions = Ownership.of(settings).partitions_of(index)
         self._ledgers = LedgerMemory(awake=settings.awake_ledgers)
@@ -101,7 +104,7 @@ class LedgerShard:
         settings = self._settings
         assert settings.database_url and settings.kafka_bootstrap
         await database.connect(settings.database_url, pool_size=2)
-        consumer = kafka.consumer(settings.kafka_bootstrap)
+        consumer = kafka.consumer(settings)
         await consumer.start()
         try:
             await self._seek_to_stored_offsets(consumer)
@@ -170,11 +173,13 @@ class LedgerShard:
         async with self._applied:
             self._applied.notify_all()
 
-    @staticmethod
-    def _read(tp: TopicPartition, record: ConsumerRecord, checkpoint: Checkpoint) -> Event | None:
-        """The record's event, or None with the record sent to its dead-letter topic."""
+    def _read(
+        self, tp: TopicPartition, record: ConsumerRecord, checkpoint: Checkpoint
+    ) -> Event | None:
+        """The record's event, or None with the record sent to its dead-letter topic: so is a
+        record that we did not sign, before it can touch a ledger or a user's sequence."""
         try:
-            event = read_event(record)
+            event = read_event(record, self._event_key)
             rules.check(event)
             return event
         except MalformedEvent as error:

@@ -16,6 +16,7 @@ from actors.domain.dead_letter import DeadLetter
 from actors.domain.events import Event, MalformedEvent, Topic, read_event
 from actors.domain.messages import compose
 from actors.domain.preferences import NOTIFIABLE, Channel
+from actors.domain.signatures import EventKey
 from adapters import database, deliveries, kafka, offsets, recipients
 from adapters.config import Settings
 
@@ -36,7 +37,9 @@ class Messaging:
     and resumed from the offsets saved with its claims."""
 
     def __init__(self, settings: Settings) -> None:
+        assert settings.event_key
         self._settings = settings
+        self._event_key = EventKey(settings.event_key)
         self._couriers: dict[Channel, Any] = {}
         self._ready = asyncio.Event()
         self._handled = 0
@@ -59,7 +62,7 @@ class Messaging:
             self._couriers[channel] = await asyncio.to_thread(
                 ray.get_actor, naming.courier(channel), naming.NAMESPACE
             )
-        consumer = kafka.consumer(settings.kafka_bootstrap)
+        consumer = kafka.consumer(settings)
         await consumer.start()
         partitions = await self._partitions(consumer)
         await kafka.resume(consumer, partitions, await offsets.load(naming.MESSAGING))
@@ -106,8 +109,8 @@ class Messaging:
         events: list[tuple[ConsumerRecord[bytes, bytes], Event]] = []
         for records in batches.values():
             for record in records:
-                try:
-                    events.append((record, read_event(record)))
+                try:  # a record that we did not sign is refused here, before anything is read
+                    events.append((record, read_event(record, self._event_key)))
                 except MalformedEvent as error:
                     if Topic(record.topic) in OWNED:
                         claims.dead_letters.append(_dead_letter(record, str(error)))

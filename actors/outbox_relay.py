@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import ray
 
+from actors.domain.signatures import EventKey
 from adapters import database, kafka, outbox
 from adapters.config import Settings
 from adapters.listener import PgListener
@@ -23,7 +24,9 @@ LINGER_SECONDS = 0.005
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class OutboxRelay:
     def __init__(self, settings: Settings) -> None:
+        assert settings.event_key
         self._settings = settings
+        self._event_key = EventKey(settings.event_key)
         self._wake = asyncio.Event()
         self._published = 0
         self._ready = asyncio.Event()
@@ -39,7 +42,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         assert self._settings.database_url and self._settings.kafka_bootstrap
         await database.connect(self._settings.database_url, pool_size=2)
-        producer = kafka.producer(self._settings.kafka_bootstrap)
+        producer = kafka.producer(self._settings)
         await producer.start()
         listener = PgListener(
             self._settings.database_url, outbox.CHANNEL, lambda _payload: self._wake.set()
@@ -50,7 +53,7 @@ class OutboxRelay:
         while True:
             self._wake.clear()  # before publishing, so a commit during the send is not missed
             try:
-                while (count := await outbox.publish_pending(producer)) > 0:
+                while (count := await outbox.publish_pending(producer, self._event_key)) > 0:
                     self._published += count
                 now = datetime.now(UTC)
                 if (now - last_cleanup).total_seconds() > 3600:

@@ -1,11 +1,12 @@
 """The one place that reads the environment: every setting of ledgerflow."""
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from actors.domain.signatures import MIN_KEY_LENGTH
 from actors.domain.tokens import TokenPolicy
 
 
@@ -20,6 +21,14 @@ class Settings(BaseSettings):
     home: Path = Field(Path(".ledgerflow"), validation_alias="LEDGERFLOW_HOME")
     database_url: str | None = None
     kafka_bootstrap: str | None = None
+    # A real broker's TLS and SASL, for every Kafka client; the embedded one is plaintext.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = Field(None, repr=False)
+    kafka_ssl_cafile: Path | None = None  # none: the system's trusted certificates
+    kafka_ssl_certfile: Path | None = None  # a client certificate, for brokers that ask for one
+    kafka_ssl_keyfile: Path | None = None
     ray_address: str | None = None
     kafka_partitions: int = Field(8, ge=1, validation_alias="LEDGERFLOW_KAFKA_PARTITIONS")
     # Each shard is a process owning partitions p with p % shards == its index.
@@ -35,6 +44,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "ledgerflow-api"
     access_token_minutes: int = Field(15, ge=1)
     refresh_token_days: int = Field(30, ge=1)
+    # Signs every record the outbox relay publishes; consumers drop what it did not sign.
+    event_key: str | None = Field(
+        None, repr=False, min_length=MIN_KEY_LENGTH, validation_alias="LEDGERFLOW_EVENT_KEY"
+    )
 
     # E-mail: without SMTP_HOST, messages are written as .eml files under home/outbox.
     smtp_host: str | None = None
@@ -53,6 +66,30 @@ class Settings(BaseSettings):
     delivery_backoff_seconds: float = Field(
         5.0, gt=0, validation_alias="LEDGERFLOW_DELIVERY_BACKOFF_SECONDS"
     )
+
+    @model_validator(mode="after")
+    def _kafka_security_is_whole(self) -> Self:
+        """Refuse a half-configured TLS or SASL rather than connect with less than was meant."""
+        protocol = self.kafka_security_protocol
+        sasl = protocol.startswith("SASL_")
+        tls = protocol.endswith("SSL")
+        if protocol != "PLAINTEXT" and self.kafka_bootstrap is None:
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_BOOTSTRAP: the embedded broker"
+                " speaks plaintext on loopback only"
+            )
+        if sasl and not (self.kafka_sasl_username and self.kafka_sasl_password):
+            raise ValueError(f"{protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
+        if not sasl and (self.kafka_sasl_username or self.kafka_sasl_password):
+            raise ValueError(
+                "a SASL login needs KAFKA_SECURITY_PROTOCOL=SASL_SSL (or SASL_PLAINTEXT)"
+            )
+        files = (self.kafka_ssl_cafile, self.kafka_ssl_certfile, self.kafka_ssl_keyfile)
+        if not tls and any(files):
+            raise ValueError("KAFKA_SSL_* files need KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL")
+        if self.kafka_ssl_keyfile and not self.kafka_ssl_certfile:
+            raise ValueError("KAFKA_SSL_KEYFILE needs KAFKA_SSL_CERTFILE")
+        return self
 
     @property
     def smtp_configured(self) -> bool:

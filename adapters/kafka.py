@@ -3,14 +3,17 @@ Next: actors/ledger_shard.py consumes the ledger topics, actors/messaging.py the
 
 import contextlib
 from collections.abc import Iterable, Mapping
+from typing import Any
 from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 from aiokafka.partitioner import DefaultPartitioner
 
 from actors.domain.events import Topic
+from adapters.config import Settings
 
 _PARTITIONER = DefaultPartitioner()
 FETCH_WAIT_MS = 20
@@ -22,15 +25,45 @@ def all_topics() -> list[str]:
 
 def partition_of(user_id: UUID, partitions: int) -> int:
     """The partition the producer's own default partitioner (murmur2) picks for a user's key."""
+    return partition_for(str(user_id).encode(), partitions)
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition the producer's own default partitioner (murmur2) picks for a key."""
     every = list(range(partitions))
-    return int(_PARTITIONER(str(user_id).encode(), every, every))
+    return int(_PARTITIONER(key, every, every))
 
 
-async def ensure_topics(
-    bootstrap: str, partitions: int, topics: Iterable[str] | None = None
-) -> None:
-    """Create the topics that do not exist yet; existing ones are left as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+def client_options(settings: Settings) -> dict[str, Any]:
+    """Where the brokers are and how to reach them (TLS, SASL): the same for every client."""
+    assert settings.kafka_bootstrap
+    protocol = settings.kafka_security_protocol
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "security_protocol": protocol,
+    }
+    if protocol in ("SSL", "SASL_SSL"):
+        # Verifies the broker's certificate and host name (aiokafka's context always does).
+        options["ssl_context"] = create_ssl_context(
+            cafile=settings.kafka_ssl_cafile,
+            certfile=settings.kafka_ssl_certfile,
+            keyfile=settings.kafka_ssl_keyfile,
+        )
+    if protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
+        # aiokafka takes the SCRAM login through the same two arguments as PLAIN's.
+        options |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password,
+        }
+    return options
+
+
+async def ensure_topics(settings: Settings, topics: Iterable[str] | None = None) -> None:
+    """Create the topics that do not exist yet, with the configured number of partitions;
+    existing ones are left as they are."""
+    partitions = settings.kafka_partitions
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -46,15 +79,15 @@ async def ensure_topics(
         await admin.close()
 
 
-def producer(bootstrap: str) -> AIOKafkaProducer:
+def producer(settings: Settings) -> AIOKafkaProducer:
     # acks="all": an event counts as published only once the broker has it durably.
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2)
+    return AIOKafkaProducer(**client_options(settings), acks="all", linger_ms=2)
 
 
-def consumer(bootstrap: str) -> AIOKafkaConsumer:
+def consumer(settings: Settings) -> AIOKafkaConsumer:
     """A consumer outside any group: `resume` assigns its partitions and seeks its offsets."""
     return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **client_options(settings),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         # Tansu answers a fetch only when its wait runs out, not when data arrives: the wait

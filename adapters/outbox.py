@@ -12,6 +12,8 @@ from tortoise.transactions import in_transaction
 
 from actors.domain.dead_letter import DeadLetter
 from actors.domain.events import Event
+from actors.domain.signatures import EventKey
+from adapters import kafka
 from adapters.models import OutboxEvent
 
 CHANNEL = "ledgerflow_outbox"
@@ -46,11 +48,16 @@ async def _insert(connection: BaseDBAsyncClient, rows: list[tuple[UUID, str, str
         await connection.execute_many(sql, [list(row) for row in rows])
 
 
-async def publish_pending(producer: AIOKafkaProducer, batch_size: int = 500) -> int:
-    """Send the oldest unpublished events in order and mark them published; return how many.
+async def publish_pending(
+    producer: AIOKafkaProducer, event_key: EventKey, batch_size: int = 500
+) -> int:
+    """Send the oldest unpublished events in order, each signed with the event key, and mark
+    them published; return how many.
 
     A crash after the send and before the commit sends those events again on the next run:
     consumers are idempotent by event id, which is what makes at-least-once safe here.
+    Signed here, as they leave, rather than when staged: this is the one place that publishes,
+    and a broker that lost its log gets the kept events signed with the key in use.
     """
     async with in_transaction() as connection:
         rows = (
@@ -62,7 +69,17 @@ async def publish_pending(producer: AIOKafkaProducer, batch_size: int = 500) -> 
         )
         if not rows:
             return 0
-        sent = [await producer.send(row.topic, row.value, key=row.key.encode()) for row in rows]
+        sent = []
+        for row in rows:
+            key = row.key.encode()
+            # The producer's own choice, made here so that the signature can cover it.
+            partition = kafka.partition_for(key, len(await producer.partitions_for(row.topic)))
+            headers = event_key.headers(row.topic, partition, key, row.value)
+            sent.append(
+                await producer.send(
+                    row.topic, row.value, key=key, partition=partition, headers=headers
+                )
+            )
         await asyncio.gather(*sent)
         await (
             OutboxEvent.filter(seq__in=[row.seq for row in rows])

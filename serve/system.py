@@ -14,7 +14,7 @@ from actors.domain.preferences import Channel
 from adapters import database, kafka, offsets, outbox, transport
 from adapters.config import Settings
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
-from adapters.keys import signing_key
+from adapters.keys import event_key, signing_key
 from serve.app import APP_NAME, NAMESPACE, application, start_actors
 
 Say = Callable[[str], None]
@@ -96,6 +96,8 @@ def resolve_servers(
         broker = EmbeddedBroker(home)
         updates["kafka_bootstrap"] = broker.start()
     updates["jwt_private_key"] = signing_key(settings.jwt_private_key, home)
+    # Resolved here and handed to the actors: they may run on nodes that have no such home.
+    updates["event_key"] = event_key(settings.event_key, home)
     return settings.model_copy(update=updates), postgres, broker
 
 
@@ -105,7 +107,7 @@ def prepare(settings: Settings, say: Say, *, fresh_broker: bool = False) -> None
     say("applying database migrations")
     asyncio.run(database.migrate(settings.database_url))
     say("creating Kafka topics")
-    asyncio.run(kafka.ensure_topics(settings.kafka_bootstrap, settings.kafka_partitions))
+    asyncio.run(kafka.ensure_topics(settings))
     if fresh_broker:
         asyncio.run(_replay_into_fresh_broker(settings.database_url, say))
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from actors.domain.signatures import generate_event_key
 from actors.domain.tokens import generate_signing_key
 from adapters import database
 from adapters.config import Settings
@@ -110,6 +111,7 @@ def settings(
             # Retries within a test's patience: 0.2 s, 0.4 s, 0.8 s, then the dead-letter topic.
             "LEDGERFLOW_DELIVERY_ATTEMPTS": 4,
             "LEDGERFLOW_DELIVERY_BACKOFF_SECONDS": 0.2,
+            "LEDGERFLOW_EVENT_KEY": generate_event_key(),
         },
         database_url=database_url,
         kafka_bootstrap=kafka_bootstrap,

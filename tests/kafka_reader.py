@@ -4,9 +4,11 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from actors.domain.events import Event, MalformedEvent
+
+Record = ConsumerRecord[bytes, bytes]
 
 
 async def read_until(
@@ -15,7 +17,7 @@ async def read_until(
     """Every event on the topic, read until `done(events)` holds and the consumer has caught up
     with the end of every partition; fails when that does not happen `within` seconds. Records
     that are not events (another test's deliberately malformed ones) are passed over."""
-    values = await _read(bootstrap, topic, lambda vs: done(_events(vs)), within)
+    values = await read_records_until(bootstrap, topic, lambda vs: done(_events(vs)), within=within)
     return _events(values)
 
 
@@ -31,23 +33,31 @@ async def read_records_until(
     bootstrap: str, topic: str, done: Callable[[list[bytes]], bool], *, within: float = 30.0
 ) -> list[bytes]:
     """The same for raw record values, for topics that do not hold events (dead letters)."""
-    return await _read(bootstrap, topic, done, within)
+    records = await read_whole_records_until(
+        bootstrap, topic, lambda rs: done(_values(rs)), within=within
+    )
+    return _values(records)
 
 
-async def _read(
-    bootstrap: str, topic: str, done: Callable[[list[bytes]], bool], within: float
-) -> list[bytes]:
+def _values(records: list[Record]) -> list[bytes]:
+    return [record.value or b"" for record in records]
+
+
+async def read_whole_records_until(
+    bootstrap: str, topic: str, done: Callable[[list[Record]], bool], *, within: float = 30.0
+) -> list[Record]:
+    """The same for whole records: key, value and headers."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = await topic_partitions(consumer, topic)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        found: list[bytes] = []
+        found: list[Record] = []
         async with asyncio.timeout(within):
             while True:
                 batches = await consumer.getmany(timeout_ms=100)
-                found += [r.value for rs in batches.values() for r in rs]
+                found += [r for rs in batches.values() for r in rs]
                 if done(found) and await caught_up(consumer, partitions):
                     return found
     finally:

@@ -1,13 +1,15 @@
 """The event envelope shared by every producer and consumer, and the topic names."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NoReturn, Protocol
 from uuid import UUID, uuid4
+
+from actors.domain.signatures import EventKey, SignatureInvalid
 
 SCHEMA_VERSION = 1
 MAX_DEPTH = 16  # of a payload's nesting; the deepest of ours is three
@@ -47,6 +49,8 @@ class Record(Protocol):
     def key(self) -> bytes | None: ...
     @property
     def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...
 
 
 class MalformedEvent(ValueError):
@@ -163,8 +167,14 @@ def _encode(value: object) -> str:
     raise TypeError(f"cannot encode {type(value).__name__} in an event")
 
 
-def read_event(record: Record) -> Event:
-    """The event in a record; MalformedEvent if it holds none, or another topic's."""
+def read_event(record: Record, event_key: EventKey) -> Event:
+    """The event in a record signed with `event_key`. MalformedEvent if the signature does not
+    verify (checked first: nothing of a record we did not sign is parsed), if the record holds
+    no event, or another topic's."""
+    try:
+        event_key.verify(record.topic, record.partition, record.key, record.value, record.headers)
+    except SignatureInvalid as error:
+        raise MalformedEvent(f"signature does not verify: {error}") from error
     if record.value is None:
         raise MalformedEvent("the record has no value")
     event = Event.from_json(record.value)

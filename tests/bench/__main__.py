@@ -100,13 +100,12 @@ async def _http_figures(
         )
         rate = written[0].value / 2
         say(f"write -> budget_exceeded at {rate:.0f} writes/s, half the saturation rate")
-        assert system.settings.kafka_bootstrap
         run.figures += await latency.measure(
             api,
             HOST,
             port,
             users,
-            system.settings.kafka_bootstrap,
+            system.settings,
             rate=rate,
             duration=options.duration,
             connections=options.concurrency,

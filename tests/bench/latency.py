@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from actors.domain.events import Event, Topic
 from adapters import kafka
+from adapters.config import Settings
 from tests.bench.loadgen import Call, percentile, run_paced
 from tests.bench.report import Figure, Target
 from tests.e2e.identity import Account
@@ -40,7 +41,7 @@ class Observer:
     are seen with the same fetch settings (the project's `kafka.consumer`, unless told a
     shorter fetch wait)."""
 
-    bootstrap: str
+    settings: Settings
     fetch_max_wait_ms: int | None = None
     alerts: dict[AlertKey, float] = field(default_factory=dict)  # arrival, CLOCK_MONOTONIC
     probes: dict[int, float] = field(default_factory=dict)
@@ -50,10 +51,10 @@ class Observer:
 
     async def start(self) -> None:
         if self.fetch_max_wait_ms is None:
-            consumer = kafka.consumer(self.bootstrap)
+            consumer = kafka.consumer(self.settings)
         else:  # the same settings but the wait
             consumer = AIOKafkaConsumer(
-                bootstrap_servers=self.bootstrap,
+                **kafka.client_options(self.settings),
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 fetch_max_wait_ms=self.fetch_max_wait_ms,
@@ -115,12 +116,12 @@ class Probe:
     """Sends a probe every PROBE_INTERVAL with the project's producer settings, and notes when
     each send began (CLOCK_MONOTONIC)."""
 
-    bootstrap: str
+    settings: Settings
     sent: dict[int, float] = field(default_factory=dict)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self) -> None:
-        producer = kafka.producer(self.bootstrap)
+        producer = kafka.producer(self.settings)
         await producer.start()
         try:
             sequence = 0
@@ -183,7 +184,7 @@ async def measure(
     host: str,
     port: int,
     accounts: list[Account],
-    bootstrap: str,
+    settings: Settings,
     *,
     rate: float,
     duration: float,
@@ -192,12 +193,12 @@ async def measure(
 ) -> list[Figure]:
     budgets = await _alert_budgets(api, accounts)
     calls, keys = _samples(accounts, budgets, max(50, round(rate * duration)))
-    await kafka.ensure_topics(bootstrap, 1, [PROBE_TOPIC])
-    observer = Observer(bootstrap)
-    quick = Observer(bootstrap, SHORT_FETCH_WAIT_MS)
+    await kafka.ensure_topics(settings.model_copy(update={"kafka_partitions": 1}), [PROBE_TOPIC])
+    observer = Observer(settings)
+    quick = Observer(settings, SHORT_FETCH_WAIT_MS)
     await observer.start()
     await quick.start()
-    probe = Probe(bootstrap)
+    probe = Probe(settings)
     probing = asyncio.ensure_future(probe.run())
     try:
         acks = await run_paced(host, port, calls, rate=rate, connections=connections)

@@ -24,6 +24,7 @@ from actors.domain import snapshots
 from actors.domain.errors import LedgerBehind
 from actors.domain.events import Event
 from actors.domain.ledger import LEDGER_TOPICS
+from actors.domain.signatures import EventKey
 from actors.ownership import Ownership
 from adapters import database, kafka
 from adapters.config import Settings
@@ -66,10 +67,11 @@ def _is_behind(error: BaseException) -> bool:
 class ShardBench:
     def __init__(self, settings: Settings, day: date) -> None:
         assert settings.database_url and settings.kafka_bootstrap
-        # What start_actors gives the shards: everything but the signing key.
+        # What start_actors gives the shards: everything but the token signing key.
         self.settings = settings.model_copy(update={"jwt_private_key": None})
+        assert settings.event_key
+        self.event_key = EventKey(settings.event_key)
         self.database_url = settings.database_url
-        self.bootstrap = settings.kafka_bootstrap
         self.day = day
         ownership = Ownership.of(settings)
         self.population = Population(ownership, INDEX)
@@ -130,15 +132,15 @@ class ShardBench:
         """Send events keyed by user; return how many, their rate, and per topic partition the
         user and sequence of the last one."""
         if self._producer is None:
-            self._producer = kafka.producer(self.bootstrap)
+            self._producer = kafka.producer(self.settings)
             await self._producer.start()
         marks: Marks = {}
         pending = []
         began = time.perf_counter()
         for event in events:
-            pending.append(
-                await self._producer.send(event.type.value, event.to_json(), key=event.key)
-            )
+            topic, value = event.type.value, event.to_json()
+            headers = self.event_key.headers(topic, event.key, value)  # as the relay signs
+            pending.append(await self._producer.send(topic, value, key=event.key, headers=headers))
             marks[(event.type.value, self.population.partition(event.user_id))] = (
                 event.user_id,
                 int(event.payload["sequence"]),
@@ -161,7 +163,7 @@ class ShardBench:
         """A plain aiokafka consumer with the shard's settings, reading what the shard will read
         (its partitions, from its stored offsets) and doing nothing with it: records/s."""
         stored = await self.stored_offsets()
-        consumer = kafka.consumer(self.bootstrap)
+        consumer = kafka.consumer(self.settings)
         await consumer.start()
         try:
             owned = [TopicPartition(t.value, p) for t in LEDGER_TOPICS for p in self.partitions]

@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
 from actors.domain.events import Topic
 from serve.system import RunningSystem
 from tests.e2e.identity import Account, create_budget, signup_and_login, spend
 from tests.kafka_reader import read_records_until, read_until
+from tests.kafka_writer import RawRecord, send_signed
 
 
 def _month_ago(today: date) -> date:
@@ -130,14 +130,10 @@ async def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_shard_c
     await create_budget(api, account, "food", "100", "monthly")
     assert system.settings.kafka_bootstrap
     marker = f"not an event {uuid4()}".encode()
-    producer = AIOKafkaProducer(bootstrap_servers=system.settings.kafka_bootstrap)
-    await producer.start()
-    try:  # on the user's own partition, ahead of the user's next event
-        await producer.send_and_wait(
-            Topic.TRANSACTION_CREATED, marker, key=str(account.id).encode()
-        )
-    finally:
-        await producer.stop()
+    # On the user's own partition, ahead of the user's next event; signed, so that it is the
+    # value that is refused.
+    malformed = RawRecord(Topic.TRANSACTION_CREATED, str(account.id).encode(), marker)
+    await send_signed(system.settings, malformed)
     await spend(api, account, "20.00")
     [budget] = (await api.get("/api/budget", headers=account.auth)).json()
     assert budget["spent"] == "20.00"

@@ -12,7 +12,6 @@ import ray
 
 from actors.domain.events import Event, Topic
 from actors.naming import MESSAGING, NAMESPACE
-from adapters import kafka
 from adapters.config import Settings
 from adapters.models import Delivery
 from serve.system import RunningSystem
@@ -20,6 +19,7 @@ from tests.e2e.identity import signup_and_login, unique_email
 from tests.e2e.notifications import deliveries, stage
 from tests.eventually import eventually
 from tests.kafka_reader import read_records_until
+from tests.kafka_writer import RawRecord, send_signed
 from tests.smtp_server import RecordingSmtp
 from tests.twilio_server import FakeTwilio
 from tests.unit import notification_events as n
@@ -66,14 +66,7 @@ async def test_a_budget_crossing_80_and_100_percent_sends_each_alert_once(
 
     # The same records again, as a replay would deliver them, then one more event behind them
     # on the user's partition: once it is handled, so are the replays.
-    assert system.settings.kafka_bootstrap
-    producer = kafka.producer(system.settings.kafka_bootstrap)
-    await producer.start()
-    try:
-        for event in (warning, exceeded):
-            await producer.send_and_wait(event.type.value, event.to_json(), key=event.key)
-    finally:
-        await producer.stop()
+    await send_signed(system.settings, warning, exceeded)
     behind = n.goal_achieved(account.id)
     await stage(behind)
     await eventually(partial(_sent, behind, 2))
@@ -245,15 +238,8 @@ async def test_an_unreadable_record_is_dead_lettered_and_the_stream_goes_on(
     marker = unique_email("garbage")
     broken = n.goal_achieved(account.id)
     broken = Event(broken.type, broken.user_id, broken.occurred_at, {"name": marker}, broken.id)
-    assert system.settings.kafka_bootstrap
-    producer = kafka.producer(system.settings.kafka_bootstrap)
-    await producer.start()
-    try:
-        key = str(account.id).encode()
-        await producer.send_and_wait(Topic.GOAL_ACHIEVED, f"not json {marker}".encode(), key=key)
-        await producer.send_and_wait(Topic.GOAL_ACHIEVED, broken.to_json(), key=key)
-    finally:
-        await producer.stop()
+    garbage = RawRecord(Topic.GOAL_ACHIEVED, broken.key, f"not json {marker}".encode())
+    await send_signed(system.settings, garbage, broken)
     after = n.goal_achieved(account.id, "after the garbage")
     await stage(after)
     await smtp_server.wait_for(

@@ -1,23 +1,25 @@
 """The outbox: an event committed but never sent (a crash between commit and send) is
-published by the relay exactly once, however many times the relay runs."""
+published by the relay exactly once, however many times the relay runs, and signed."""
 
 import asyncio
 import contextlib
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from aiokafka import ConsumerRecord
 from tortoise.transactions import in_transaction
 
 from actors.domain.events import Event, Topic
+from actors.domain.signatures import HEADER, EventKey
 from adapters import kafka, outbox
 from adapters.config import Settings
 from adapters.listener import PgListener
 from adapters.models import OutboxEvent
-from tests.kafka_reader import read_until
+from tests.kafka_reader import read_until, read_whole_records_until
 
 
 async def test_a_committed_unsent_event_is_published_once(db: Settings) -> None:
-    assert db.kafka_bootstrap
+    assert db.kafka_bootstrap and db.event_key
     event = Event(Topic.USER_REGISTERED, uuid4(), datetime.now(UTC), {"email": "x@example.com"})
     async with in_transaction() as connection:
         await outbox.stage([event], connection)
@@ -27,17 +29,48 @@ async def test_a_committed_unsent_event_is_published_once(db: Settings) -> None:
     def sent(events: list[Event]) -> bool:
         return any(e.id == event.id for e in events)
 
-    producer = kafka.producer(db.kafka_bootstrap)
+    producer = kafka.producer(db)
     await producer.start()
     try:
-        await outbox.publish_pending(producer)
+        await outbox.publish_pending(producer, EventKey(db.event_key))
         await read_until(db.kafka_bootstrap, Topic.USER_REGISTERED, sent)
         for _ in range(2):
-            await outbox.publish_pending(producer)
+            await outbox.publish_pending(producer, EventKey(db.event_key))
     finally:
         await producer.stop()
     events = await read_until(db.kafka_bootstrap, Topic.USER_REGISTERED, sent)
     assert [e.id for e in events].count(event.id) == 1
+
+
+async def test_published_records_carry_a_signature_the_broker_hands_back_intact(
+    db: Settings,
+) -> None:
+    assert db.kafka_bootstrap and db.event_key
+    key = EventKey(db.event_key)
+    event = Event(Topic.GOAL_ACHIEVED, uuid4(), datetime.now(UTC), {"name": "Bike"})
+    async with in_transaction() as connection:
+        await outbox.stage([event], connection)
+    producer = kafka.producer(db)
+    await producer.start()
+    try:
+        await outbox.publish_pending(producer, key)
+    finally:
+        await producer.stop()
+
+    def mine(records: list[ConsumerRecord[bytes, bytes]]) -> list[ConsumerRecord[bytes, bytes]]:
+        return [r for r in records if str(event.id).encode() in (r.value or b"")]
+
+    records = await read_whole_records_until(
+        db.kafka_bootstrap, Topic.GOAL_ACHIEVED, lambda rs: bool(mine(rs))
+    )
+    [record] = mine(records)
+    assert record.key == event.key and record.value == event.to_json()
+    assert record.partition == kafka.partition_of(event.user_id, db.kafka_partitions)
+    assert list(record.headers) == key.headers(
+        record.topic, record.partition, record.key, record.value
+    )
+    assert [name for name, _ in record.headers] == [HEADER]
+    key.verify(record.topic, record.partition, record.key, record.value, record.headers)
 
 
 async def test_a_rolled_back_transaction_stages_nothing(db: Settings) -> None:
