@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from actors.domain.events import Record, dead_letter_topic
+from actors.domain.events import MalformedEvent, Record, dead_letter_topic
 
 REASON_LIMIT = 1024  # characters of the reason
 VALUE_LIMIT = 4096  # bytes of the record's value, kept as text; its size and hash say the rest
@@ -19,6 +19,10 @@ LARGEST = 6 * VALUE_LIMIT + 12 * REASON_LIMIT + 12 * KEY_LIMIT + 1024
 
 
 def reason_of(error: BaseException) -> str:
+    """What went wrong, for a dead letter or a log: a MalformedEvent says so in its own words,
+    any other error is named by its type."""
+    if isinstance(error, MalformedEvent):
+        return str(error)
     return f"{type(error).__name__}: {error}"
 
 

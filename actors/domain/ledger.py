@@ -168,6 +168,20 @@ class Ledger:
         if number <= self.sequence or number in self.pending or number in self.skipped:
             return []
         self.pending[number] = event
+        return self._catch_up()
+
+    def skip(self, number: int) -> list[Event]:
+        """Count `number` as applied without applying its event, which failed to apply: the
+        events after it still count, instead of waiting for it for ever. Returns the alerts of
+        the held events that this lets through (ApplyFailed as `accept`)."""
+        if number <= self.sequence:
+            return []
+        self.pending.pop(number, None)
+        self.skipped.add(number)
+        return self._catch_up()
+
+    def _catch_up(self) -> list[Event]:
+        """Apply the held events that are next in sequence, stepping over skipped numbers."""
         raised: list[Event] = []
         while True:
             following = self.sequence + 1
@@ -181,13 +195,6 @@ class Ledger:
             else:
                 return raised
             self.sequence = following
-
-    def skip(self, number: int) -> None:
-        """Count `number` as applied without applying its event, which failed to apply: the
-        events after it still count, instead of waiting for it for ever."""
-        if number > self.sequence:
-            self.pending.pop(number, None)
-            self.skipped.add(number)
 
     def _apply(self, event: Event) -> list[Event]:
         payload = event.payload

@@ -177,7 +177,7 @@ class ShardBench:
             began = time.perf_counter()
             while read < count:
                 batches = await consumer.getmany(
-                    timeout_ms=500, max_records=ledger_shard.BATCH_RECORDS
+                    timeout_ms=500, max_records=ledger_shard.WINDOW_RECORDS
                 )
                 read += sum(len(records) for records in batches.values())
             return read / (time.perf_counter() - began)

@@ -1,8 +1,12 @@
 """Hypothesis strategies for what a consumer may find on its topics: arbitrary bytes, and events
 that are JSON of the right shape but hostile in any field: any amount and any date, wrong types,
-unknown fields, deep nesting, text no database holds, duplicate and out-of-order sequences."""
+unknown fields, deep nesting, text no database holds, duplicate and out-of-order sequences; and
+records that carry them, signed as the relay signs, now and then not."""
 
+import functools
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,6 +17,11 @@ from hypothesis import strategies as st
 from actors.domain.events import Topic
 from actors.domain.ledger import LEDGER_TOPICS
 from actors.domain.preferences import NOTIFIABLE
+from actors.domain.signatures import EventKey, generate_event_key
+
+KEY = EventKey(generate_event_key())
+NOT_OURS = EventKey(generate_event_key())
+PARTITIONS = 4
 
 USERS = [UUID(int=n * 0x1000_0000_0000_0001) for n in range(1, 4)]
 GOALS = [UUID(int=n * 0x2000_0000_0000_0003) for n in range(1, 3)]
@@ -46,9 +55,7 @@ def good_or_bad(
 ) -> st.SearchStrategy[Any]:
     """Mostly the right kind of value (so that many events get past the checks), else a wrong
     one of the right type, else any JSON at all."""
-    return st.integers(0, 11).flatmap(
-        lambda n: json_values if n == 5 else bad | json_values if n == 6 else good
-    )
+    return st.one_of(*[good] * 10, bad, json_values)
 
 
 amounts = good_or_bad(
@@ -177,35 +184,52 @@ def _entry_fields_in_payload(payload: dict[str, Any]) -> dict[str, Any]:
 
 def notifiable_payloads(topic: Topic) -> st.SearchStrategy[dict[str, Any]]:
     instants = good_or_bad(st.datetimes(timezones=st.just(UTC)).map(datetime.isoformat), days)
-    fields: dict[str, st.SearchStrategy[Any]] = {
+    alert: dict[str, st.SearchStrategy[Any]] = {
         "budget_id": ids(BUDGETS),
-        "goal_id": ids(GOALS),
         "category": texts,
-        "name": texts,
         "period": good_or_bad(st.sampled_from(["weekly", "monthly", "yearly"]), texts),
         "period_start": days,
         "period_end": days,
         "limit": amounts,
         "spent": amounts,
         "percent": amounts,
-        "overage": amounts,
         "threshold": good_or_bad(st.integers(1, 1000), st.integers()),
-        "target_amount": amounts,
-        "saved": amounts,
-        "achieved_at": instants,
-        "amount": amounts,
-        "type": good_or_bad(st.sampled_from(["expense", "income"]), texts),
-        "description": texts,
-        "occurred_at": instants,
-        "email": texts,
     }
+    fields: dict[str, st.SearchStrategy[Any]] = {
+        Topic.USER_REGISTERED: {"email": texts, "name": texts},
+        Topic.TRANSACTION_CREATED: {
+            "amount": amounts,
+            "type": good_or_bad(st.sampled_from(["expense", "income"]), texts),
+            "category": texts,
+            "description": texts,
+            "occurred_at": instants,
+            "goal_id": st.none() | ids(GOALS),
+        },
+        Topic.BUDGET_WARNING: alert,
+        Topic.BUDGET_EXCEEDED: alert | {"overage": amounts},
+        Topic.GOAL_ACHIEVED: {
+            "goal_id": ids(GOALS),
+            "name": texts,
+            "target_amount": amounts,
+            "saved": amounts,
+            "achieved_at": instants,
+        },
+    }[topic]
     return st.fixed_dictionaries(fields).flatmap(mutated)
+
+
+# Built once: a strategy built anew for each example costs more than drawing from it.
+PAYLOADS = {
+    topic: ledger_payloads(topic) if topic in LEDGER_TOPICS else notifiable_payloads(topic)
+    for topic in Topic
+    if topic in LEDGER_TOPICS or topic in NOTIFIABLE
+}
 
 
 @st.composite
 def event_values(draw: st.DrawFn, topic: Topic, users: list[UUID] = USERS) -> bytes:
     """An event's JSON for `topic`, hostile in its payload and now and then in its envelope."""
-    payloads = ledger_payloads(topic) if topic in LEDGER_TOPICS else notifiable_payloads(topic)
+    payloads = PAYLOADS[topic]
     body: dict[str, Any] = {
         "id": str(draw(st.uuids())),
         "type": topic.value,
@@ -221,11 +245,12 @@ def event_values(draw: st.DrawFn, topic: Topic, users: list[UUID] = USERS) -> by
     return json.dumps(body).encode()
 
 
-def values(topic: Topic, users: list[UUID] = USERS) -> st.SearchStrategy[bytes | None]:
+@functools.cache
+def values(topic: Topic, users: tuple[UUID, ...] = tuple(USERS)) -> st.SearchStrategy[bytes | None]:
     """What a record of `topic` may hold: mostly events, hostile ones, else any bytes at all."""
     return st.one_of(
-        event_values(topic, users),
-        event_values(topic, users),
+        event_values(topic, list(users)),
+        event_values(topic, list(users)),
         st.binary(max_size=300),
         st.sampled_from([None, b"", b"\xff" * 200_000, b"[" * 200_000 + b"]" * 200_000]),
     )
@@ -233,3 +258,46 @@ def values(topic: Topic, users: list[UUID] = USERS) -> st.SearchStrategy[bytes |
 
 ledger_topics = st.sampled_from(LEDGER_TOPICS)
 notifiable_topics = st.sampled_from(sorted(NOTIFIABLE))
+
+
+@dataclass(frozen=True)
+class Rec:
+    """A record as a consumer receives it (what actors.domain.events.Record asks for)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]] = field(default_factory=list)
+
+
+def signed(topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None) -> Rec:
+    return Rec(topic, partition, offset, key, value, KEY.headers(topic, partition, key, value))
+
+
+@st.composite
+def records(
+    draw: st.DrawFn, topics: st.SearchStrategy[Topic], users: list[UUID] = USERS, max_size: int = 12
+) -> list[Rec]:
+    """Records of the topics, numbered per partition as a log numbers them: mostly signed with
+    KEY, now and then unsigned or signed with another key; keyed by a user, or by anything."""
+    made: list[Rec] = []
+    offsets: dict[tuple[str, int], int] = {}
+    for _ in range(draw(st.integers(0, max_size))):
+        topic = draw(topics)
+        partition = draw(st.integers(0, PARTITIONS - 1))
+        offset = offsets[(topic, partition)] = offsets.get((topic, partition), -1) + 1
+        value = draw(values(topic, tuple(users)))
+        key = draw(
+            st.sampled_from(users).map(lambda u: str(u).encode())
+            | st.none()
+            | st.binary(max_size=8)
+        )
+        record = signed(topic, partition, offset, key, value)
+        if rarely(draw, 10):
+            forger = draw(st.sampled_from([None, NOT_OURS]))
+            headers = [] if forger is None else forger.headers(topic, partition, key, value)
+            record = Rec(topic, partition, offset, key, value, headers)
+        made.append(record)
+    return made
