@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 import ray
 
 from actors import naming
+from actors.actor_loop import ActorLoop, Part, database_part
 from actors.domain.delivery import GiveUp, SendFailed, after_failure
 from actors.domain.preferences import Channel
-from adapters import database, deliveries, transport
+from adapters import deliveries, transport
 from adapters.config import Settings
 from adapters.models import Delivery
 
@@ -27,50 +28,55 @@ BATCH = 20
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class Courier:
+    """A step sends what is due; a message that fails is retried or dead-lettered on its own
+    (`_after_failure`), and a step that fails (the delivery log unreachable) is tried again
+    with backoff, keeping in memory the marks not yet committed."""
+
     def __init__(self, channel: Channel, settings: Settings) -> None:
+        assert settings.database_url
         self._channel = channel
         self._settings = settings
         self._wake = asyncio.Event()
-        self._ready = asyncio.Event()
         self._rng = random.Random()
         self._counts: Counter[str] = Counter()
         # Sent, but the mark in the delivery log did not commit yet: never sent again from here.
         self._unrecorded: dict[int, str] = {}
         self._transport: transport.Transport | None = None
-        # Ray runs an async actor's constructor on its event loop, so the loop starts here and
-        # starts again by itself when Ray restarts the actor.
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._loop = ActorLoop(
+            naming.courier(channel),
+            [
+                database_part(settings.database_url),
+                Part(f"the {channel} transport", self._start_transport),
+            ],
+            self._step,
+            retry_steps=True,
+        )
 
     async def ready(self) -> dict[str, int]:
-        """Wait until connected; returns how many messages were sent, retried and given up."""
-        await self._ready.wait()
+        """Once connected; raises what the loop is waiting for, or why it failed. Returns how
+        many messages were sent, retried and given up."""
+        await self._loop.ready()
         return dict(self._counts)
 
     async def wake(self) -> None:
         self._wake.set()
 
-    async def _run(self) -> None:
-        assert self._settings.database_url
-        await database.connect(self._settings.database_url, pool_size=2)
-        self._transport = transport.for_channel(self._channel, self._settings)
-        await self._transport.start()
+    async def _start_transport(self) -> None:
+        channel = transport.for_channel(self._channel, self._settings)
+        await channel.start()
+        self._transport = channel
         if transport.configured(self._channel, self._settings):
-            log.info("%s courier: %s", self._channel, self._transport.description)
+            log.info("%s courier: %s", self._channel, channel.description)
         else:
-            log.warning("%s courier: %s", self._channel, self._transport.description)
-        self._ready.set()
-        while True:
-            self._wake.clear()  # before taking work, so a wake-up during the sends is not missed
-            try:
-                await self._record_unrecorded()
-                while await self._deliver_due() > 0:
-                    pass
-            except Exception:
-                log.exception(
-                    "%s courier: the delivery log is unreachable; retrying", self._channel
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            log.warning("%s courier: %s", self._channel, channel.description)
+
+    async def _step(self) -> None:
+        self._wake.clear()  # before taking work, so a wake-up during the sends is not missed
+        await self._record_unrecorded()
+        while await self._deliver_due() > 0:
+            pass
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
 
     async def _deliver_due(self) -> int:
         rows = await deliveries.take_due(self._channel, datetime.now(UTC), BATCH)

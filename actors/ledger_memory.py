@@ -1,21 +1,60 @@
-"""A shard's ledgers in memory: the recently used as objects, the rest as snapshot bytes."""
+"""A shard's ledgers in memory, loaded from their snapshots when first needed: the recently
+used as objects, the rest as snapshot bytes."""
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from uuid import UUID
 
 from actors.domain import snapshots
 from actors.domain.ledger import Ledger
 
+# The saved snapshots of the users asked for that have one.
+Fetch = Callable[[list[UUID]], Awaitable[Iterable[tuple[UUID, bytes]]]]
+
 
 class LedgerMemory:
     """Keeps at most `awake` ledgers as objects, least recently used first out; the others rest
     as their compact snapshot (a few hundred bytes, invisible to the garbage collector) and wake
-    when next needed. Memory per user stays small however many users a shard holds."""
+    when next needed. Memory per user stays small however many users a shard holds.
 
-    def __init__(self, awake: int) -> None:
+    Ledgers are loaded (by `fetch`) when first needed rather than all at start: a restarted
+    shard is ready at once, and memory holds the users that are active, not every user ever
+    seen."""
+
+    def __init__(self, awake: int, fetch: Fetch) -> None:
         self._awake_limit = awake
+        self._fetch = fetch
         self._awake: dict[UUID, Ledger] = {}  # insertion order is recency: oldest first
         self._resting: dict[UUID, bytes] = {}
+        self._loading: dict[UUID, asyncio.Future[None]] = {}
+
+    async def load(self, users: Iterable[UUID]) -> None:
+        """Bring the users' ledgers into memory from their saved snapshots, once each, however
+        many callers ask at the same time."""
+        users = set(users)
+        missing = [u for u in users if u not in self and u not in self._loading]
+        if missing:
+            loading = asyncio.get_running_loop().create_future()
+            for user_id in missing:
+                self._loading[user_id] = loading
+            try:
+                stored = dict(await self._fetch(missing))
+                for user_id in missing:
+                    self.add(user_id, stored.get(user_id))
+                loading.set_result(None)
+            except BaseException as error:
+                loading.set_exception(error)
+                raise
+            finally:
+                for user_id in missing:
+                    del self._loading[user_id]
+        for waiting in {self._loading[u] for u in users if u in self._loading}:
+            await waiting
+
+    def forget(self, user_id: UUID) -> None:
+        """Drop a ledger that may be ahead of its saved snapshot: the next load reads that."""
+        self._awake.pop(user_id, None)
+        self._resting.pop(user_id, None)
 
     def __contains__(self, user_id: UUID) -> bool:
         return user_id in self._awake or user_id in self._resting

@@ -2,25 +2,27 @@
 Next: actors/domain/ledger.py applies each event to its user's ledger."""
 
 import asyncio
-import contextlib
 import logging
 import os
+from collections.abc import Callable, Sequence
 from datetime import date
 from uuid import UUID
 
 import ray
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from actors import naming
+from actors.actor_loop import LoopFailed, NotReady
+from actors.consumer_loop import ConsumerLoop, Window
 from actors.domain import ledger as rules
 from actors.domain import snapshots
-from actors.domain.dead_letter import DeadLetter
+from actors.domain.dead_letter import DeadLetter, reason_of
 from actors.domain.errors import LedgerBehind, NotFound
-from actors.domain.events import Event, MalformedEvent, read_event
-from actors.domain.ledger import BudgetPosition, GoalPosition, Ledger
+from actors.domain.events import Event, Record, read_event
+from actors.domain.ledger import ApplyFailed, BudgetPosition, GoalPosition, Ledger
 from actors.domain.signatures import EventKey
 from actors.ledger_memory import LedgerMemory
-from adapters import database, kafka, ledger_store, offsets
+from actors.ownership import Ownership
+from adapters import ledger_store, offsets
 from adapters.config import Settings
 from adapters.ledger_store import Checkpoint
 
@@ -28,38 +30,147 @@ log = logging.getLogger(__name__)
 
 CONSUMER = "ledger"
 READ_WAIT_SECONDS = 5.0
-BATCH_RECORDS = 2000
 WINDOW_SECONDS = 0.05
 WINDOW_RECORDS = 10_000
 
+Decode = Callable[[Record], Event]
 
-def owned_partitions(index: int, shards: int, partitions: int) -> list[int]:
-    return [p for p in range(partitions) if p % shards == index]
+
+def decoder(event_key: EventKey) -> Decode:
+    """A ledger record's one decode step: the signature verified, the event read whole and
+    checked as the ledger will apply it. Anything else raises, and the record is dead-lettered."""
+
+    def decode(record: Record) -> Event:
+        event = read_event(record, event_key)
+        rules.check(event)
+        return event
+
+    return decode
+
+
+async def apply_window(
+    records: Sequence[Record], ledgers: LedgerMemory, decode: Decode
+) -> Checkpoint:
+    """Decode each record in its own guard, apply each user's events in sequence order, and
+    return what the window changed, to be saved in one transaction.
+
+    Nothing a record holds makes this raise. A record that does not decode is dead-lettered.
+    An event that fails to apply (a bug, or a producer writing what check let by) is
+    dead-lettered and logged as an error; its user's ledger, which may be half changed, is read
+    again from its saved snapshot and the user's other events of the window applied again,
+    stepping over that event's number so that the events after it still count."""
+    checkpoint = Checkpoint(offsets=offsets.after(records))
+    arrived: dict[UUID, list[tuple[Record, Event]]] = {}  # in the order they came
+    partitions: dict[UUID, int] = {}
+    for record in records:
+        try:
+            event = decode(record)
+        except Exception as error:
+            _dead_letter(checkpoint, DeadLetter.of(record, reason_of(error)))
+            continue
+        arrived.setdefault(event.user_id, []).append((record, event))
+        partitions[event.user_id] = record.partition
+    raised: dict[UUID, list[Event]] = {}
+    skipped: dict[UUID, set[int]] = {}
+    users = set(arrived)
+    while users:
+        await ledgers.load(users)
+        again = set()
+        for user_id in users:
+            try:
+                raised[user_id] = _accept(ledgers.get(user_id), arrived[user_id], skipped)
+            except _Refused as refused:
+                _dead_letter(checkpoint, refused.letter, refused.number)
+                arrived[user_id] = [(r, e) for r, e in arrived[user_id] if e is not refused.event]
+                ledgers.forget(user_id)
+                again.add(user_id)
+        users = again
+    checkpoint.events = [alert for alerts in raised.values() for alert in alerts]
+    checkpoint.snapshots = {
+        user_id: (partition, snapshots.dump(ledgers.get(user_id)))
+        for user_id, partition in partitions.items()
+    }
+    return checkpoint
+
+
+class _Refused(Exception):
+    """An event its ledger could not take, with its dead letter and the number to step over."""
+
+    def __init__(self, event: Event, letter: DeadLetter, number: int | None) -> None:
+        self.event, self.letter, self.number = event, letter, number
+
+
+def _accept(
+    ledger: Ledger, events: list[tuple[Record, Event]], skipped: dict[UUID, set[int]]
+) -> list[Event]:
+    """The user's events of the window applied, after stepping over the numbers that failed;
+    the alerts raised. _Refused for the first event that cannot be applied."""
+    raised: list[Event] = []
+    try:
+        for number in sorted(skipped.get(ledger.user_id, ())):
+            raised += ledger.skip(number)
+        for record, event in events:
+            try:
+                raised += ledger.accept(event)
+            except ApplyFailed:
+                raise
+            except Exception as error:  # not a ledger event at all: no number to step over
+                raise _Refused(event, DeadLetter.of(record, reason_of(error)), None) from error
+    except ApplyFailed as failure:
+        number = int(failure.event.payload["sequence"])
+        skipped.setdefault(ledger.user_id, set()).add(number)
+        raise _Refused(failure.event, _letter(failure, number, events), number) from failure
+    return raised
+
+
+def _letter(failure: ApplyFailed, number: int, events: list[tuple[Record, Event]]) -> DeadLetter:
+    reason = f"applying it failed, so sequence {number} is stepped over: {failure}"
+    # The event that failed may be one held in the ledger since an earlier window.
+    records = [record for record, event in events if event is failure.event]
+    if records:
+        return DeadLetter.of(records[0], reason)
+    failed = failure.event
+    return DeadLetter(failed.type.value, failed.key, failed.to_json(), reason)
+
+
+def _dead_letter(
+    checkpoint: Checkpoint, letter: DeadLetter, stepped_over: int | None = None
+) -> None:
+    checkpoint.dead_letters.append(letter)
+    where = f"{letter.topic}[{letter.partition}]@{letter.offset}"
+    if stepped_over is None:
+        log.warning("ledger: %s dead-lettered: %s", where, letter.reason[:300])
+    else:
+        # Not a malformed record: a checked event that the ledger could not apply.
+        log.error(
+            "ledger: %s (key %s) dead-lettered: %s", where, letter.key_text, letter.reason[:300]
+        )
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class LedgerShard:
     def __init__(self, settings: Settings, index: int) -> None:
         assert settings.event_key
-        self._settings = settings
-        self._event_key = EventKey(settings.event_key)
-        self._index = index
-        self._partitions = owned_partitions(
-            index, settings.ledger_shards, settings.kafka_partitions
-        )
-        self._ledgers = LedgerMemory(awake=settings.awake_ledgers)
-        self._loading: dict[UUID, asyncio.Future[None]] = {}
+        self._decode = decoder(EventKey(settings.event_key))
+        self._ledgers = LedgerMemory(settings.awake_ledgers, ledger_store.load_snapshots)
         self._applied = asyncio.Condition()
-        self._ready = asyncio.Event()
         self._events_applied = 0
-        # Ray runs an async actor's constructor on its event loop: the consumer loop starts here,
-        # and starts again, from the stored snapshots and offsets, when Ray restarts the actor.
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._consumer = ConsumerLoop(
+            naming.ledger_shard(index),
+            settings,
+            consumer=CONSUMER,
+            topics=[topic.value for topic in rules.LEDGER_TOPICS],
+            partitions=Ownership.of(settings).partitions_of(index),
+            handle=self._apply,
+            window_records=WINDOW_RECORDS,
+            window_seconds=WINDOW_SECONDS,
+        )
 
     # -- reads
 
     async def ready(self) -> dict[str, int]:
-        await self._ready.wait()
+        """Once the consumer is assigned; raises what the loop is waiting for, or why it failed."""
+        await self._consumer.loop.ready()
         return {
             "pid": os.getpid(),
             "users": len(self._ledgers),
@@ -90,8 +201,11 @@ class LedgerShard:
 
     async def _caught_up(self, user_id: UUID, sequence: int) -> Ledger:
         """The user's ledger once it has applied `sequence`; waits a bounded time for it."""
-        await self._ready.wait()
-        await self._load({user_id})
+        try:
+            await self._consumer.loop.ready(READ_WAIT_SECONDS)
+        except (NotReady, LoopFailed) as error:
+            raise LedgerBehind() from error
+        await self._ledgers.load({user_id})
         if self._ledgers.sequence(user_id) < sequence:
             try:
                 async with self._applied:
@@ -103,120 +217,19 @@ class LedgerShard:
                 raise LedgerBehind() from error
         return self._ledgers.get(user_id)
 
-    # -- the consumer loop
+    # -- the consumer loop's step
 
-    async def _run(self) -> None:
-        settings = self._settings
-        assert settings.database_url and settings.kafka_bootstrap
-        await database.connect(settings.database_url, pool_size=2)
-        consumer = kafka.consumer(settings)
-        await consumer.start()
-        try:
-            await self._seek_to_stored_offsets(consumer)
-            self._ready.set()
-            log.info("%s ready", naming.ledger_shard(self._index))
-            while True:
-                if window := await self._next_window(consumer):
-                    await self._apply(window)
-        finally:
-            with contextlib.suppress(Exception):
-                await consumer.stop()
-
-    @staticmethod
-    async def _next_window(
-        consumer: AIOKafkaConsumer,
-    ) -> dict[TopicPartition, list[ConsumerRecord]]:
-        """The records to apply and commit together: what is at hand within WINDOW_SECONDS of
-        the first, up to WINDOW_RECORDS. Under load windows grow, and a user's snapshot is
-        written once per window however many of their events it holds."""
-        window: dict[TopicPartition, list[ConsumerRecord]] = {}
-        batches = await consumer.getmany(timeout_ms=500, max_records=BATCH_RECORDS)
-        deadline = asyncio.get_running_loop().time() + WINDOW_SECONDS
-        count = 0
-        while batches:
-            for tp, records in batches.items():
-                window.setdefault(tp, []).extend(records)
-                count += len(records)
-            if count >= WINDOW_RECORDS or asyncio.get_running_loop().time() >= deadline:
-                break
-            batches = await consumer.getmany(timeout_ms=0, max_records=BATCH_RECORDS)
-        return window
-
-    async def _seek_to_stored_offsets(self, consumer: AIOKafkaConsumer) -> None:
-        owned = [TopicPartition(t.value, p) for t in rules.LEDGER_TOPICS for p in self._partitions]
-        await kafka.resume(consumer, owned, await offsets.load(CONSUMER))
-
-    async def _apply(self, window: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-        checkpoint = Checkpoint()
-        arrived: list[tuple[int, Event]] = []  # (partition, event)
-        for tp, records in window.items():
-            for record in records:
-                if (event := self._read(tp, record, checkpoint)) is not None:
-                    arrived.append((tp.partition, event))
-            checkpoint.offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
-        await self._load({event.user_id for _, event in arrived})
-        changed: dict[UUID, int] = {}  # user: partition
-        for partition, event in arrived:
-            checkpoint.events += self._ledgers.get(event.user_id).accept(event)
-            changed[event.user_id] = partition
-        checkpoint.snapshots = {
-            user_id: (partition, snapshots.dump(self._ledgers.get(user_id)))
-            for user_id, partition in changed.items()
-        }
-        try:
-            await ledger_store.save(CONSUMER, checkpoint)
-        except Exception:
-            # Memory is now ahead of the database: start again from what was committed.
-            log.exception(
-                "%s could not save a checkpoint; restarting", naming.ledger_shard(self._index)
-            )
-            os._exit(1)
+    async def _apply(self, window: Window) -> None:
+        checkpoint = await apply_window(window, self._ledgers, self._decode)
+        # A failure here ends the actor: memory is ahead of the database, and the restarted
+        # shard resumes from the last checkpoint saved.
+        await ledger_store.save(CONSUMER, checkpoint)
         self._ledgers.settle(
             {user_id: state for user_id, (_, state) in checkpoint.snapshots.items()}
         )
-        self._events_applied += sum(len(records) for records in window.values())
+        self._events_applied += len(window)
         async with self._applied:
             self._applied.notify_all()
-
-    def _read(
-        self, tp: TopicPartition, record: ConsumerRecord, checkpoint: Checkpoint
-    ) -> Event | None:
-        """The record's event, or None with the record sent to its dead-letter topic: so is a
-        record that we did not sign, before it can touch a ledger or a user's sequence."""
-        try:
-            event = read_event(record, self._event_key)
-            rules.check(event)
-            return event
-        except MalformedEvent as error:
-            checkpoint.dead_letters.append(
-                DeadLetter(tp.topic, record.key, record.value, str(error))
-            )
-            return None
-
-    async def _load(self, users: set[UUID]) -> None:
-        """Bring the users' ledgers into memory from their snapshots, once each.
-
-        Ledgers are loaded when first needed rather than all at start: a restarted shard is
-        ready at once, and memory holds the users that are active, not every user ever seen.
-        """
-        missing = [u for u in users if u not in self._ledgers and u not in self._loading]
-        if missing:
-            loading = asyncio.get_running_loop().create_future()
-            for user_id in missing:
-                self._loading[user_id] = loading
-            try:
-                stored = dict(await ledger_store.load_snapshots(missing))
-                for user_id in missing:
-                    self._ledgers.add(user_id, stored.get(user_id))
-                loading.set_result(None)
-            except BaseException as error:
-                loading.set_exception(error)
-                raise
-            finally:
-                for user_id in missing:
-                    del self._loading[user_id]
-        for waiting in {self._loading[u] for u in users if u in self._loading}:
-            await waiting
 
 
 def start(settings: Settings) -> list[ray.actor.ActorHandle]:

@@ -7,9 +7,12 @@ import logging
 from datetime import UTC, datetime
 
 import ray
+from aiokafka import AIOKafkaProducer
 
+from actors import naming
+from actors.actor_loop import ActorLoop, Part, database_part
 from actors.domain.signatures import EventKey
-from adapters import database, kafka, outbox
+from adapters import kafka, outbox
 from adapters.config import Settings
 from adapters.listener import PgListener
 
@@ -19,50 +22,68 @@ log = logging.getLogger(__name__)
 # the listening connection was down.
 POLL_SECONDS = 1.0
 LINGER_SECONDS = 0.005
+CLEANUP_SECONDS = 3600.0
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class OutboxRelay:
+    """A step publishes whatever is pending, all or nothing per batch, so a failed step (the
+    broker or the database unreachable) is tried again with backoff; a row the broker refuses
+    is replaced by its dead letter (outbox.publish_pending) and holds up nothing."""
+
     def __init__(self, settings: Settings) -> None:
-        assert settings.event_key
+        assert settings.event_key and settings.database_url and settings.kafka_bootstrap
         self._settings = settings
         self._event_key = EventKey(settings.event_key)
         self._wake = asyncio.Event()
         self._published = 0
-        self._ready = asyncio.Event()
-        # Ray runs an async actor's constructor on its event loop, so the loop starts here and
-        # starts again by itself when Ray restarts the actor.
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._producer: AIOKafkaProducer | None = None
+        self._last_cleanup = datetime.min.replace(tzinfo=UTC)
+        self._loop = ActorLoop(
+            naming.OUTBOX_RELAY,
+            [
+                database_part(settings.database_url),
+                Part(f"Kafka at {settings.kafka_bootstrap}", self._connect_kafka),
+                Part("notifications from the database", self._listen),
+            ],
+            self._step,
+            retry_steps=True,
+        )
 
     async def ready(self) -> int:
-        """Wait until the relay is connected; returns how many events it has published."""
-        await self._ready.wait()
+        """Once connected; raises what the loop is waiting for, or why it failed. Returns how
+        many events it has published."""
+        await self._loop.ready()
         return self._published
 
-    async def _run(self) -> None:
-        assert self._settings.database_url and self._settings.kafka_bootstrap
-        await database.connect(self._settings.database_url, pool_size=2)
+    async def _connect_kafka(self) -> None:
         producer = kafka.producer(self._settings)
-        await producer.start()
+        try:
+            await producer.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise
+        self._producer = producer
+
+    async def _listen(self) -> None:
+        assert self._settings.database_url
         listener = PgListener(
             self._settings.database_url, outbox.CHANNEL, lambda _payload: self._wake.set()
         )
         await listener.start()
-        self._ready.set()
-        last_cleanup = datetime.min.replace(tzinfo=UTC)
-        while True:
-            self._wake.clear()  # before publishing, so a commit during the send is not missed
-            try:
-                while (count := await outbox.publish_pending(producer, self._event_key)) > 0:
-                    self._published += count
-                now = datetime.now(UTC)
-                if (now - last_cleanup).total_seconds() > 3600:
-                    await outbox.forget_published(now)
-                    last_cleanup = now
-            except Exception:
-                log.exception("outbox relay: publishing failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-                # Woken by a commit: linger a moment so that the commits around it go out in the
-                # same batch (one database round and one Kafka request for many events).
-                await asyncio.sleep(LINGER_SECONDS)
+
+    async def _step(self) -> None:
+        assert self._producer is not None
+        self._wake.clear()  # before publishing, so a commit during the send is not missed
+        while (count := await outbox.publish_pending(self._producer, self._event_key)) > 0:
+            self._published += count
+        now = datetime.now(UTC)
+        if (now - self._last_cleanup).total_seconds() > CLEANUP_SECONDS:
+            await outbox.forget_published(now)
+            self._last_cleanup = now
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            # Woken by a commit: linger a moment so that the commits around it go out in the
+            # same batch (one database round and one Kafka request for many events).
+            await asyncio.sleep(LINGER_SECONDS)

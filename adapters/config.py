@@ -10,6 +10,11 @@ from actors.domain.signatures import MIN_KEY_LENGTH
 from actors.domain.tokens import TokenPolicy
 
 
+class Misconfigured(Exception):
+    """The settings and the world disagree (a topic with another number of partitions than
+    configured): trying again cannot help, an operator must change one or the other."""
+
+
 class Settings(BaseSettings):
     """Read once by the CLI; resolved copies travel to the deployments and actors."""
 

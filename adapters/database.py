@@ -4,7 +4,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import asyncpg
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 
@@ -50,6 +50,11 @@ async def connect(database_url: str, *, pool_size: int = 10) -> None:
     await Tortoise.init(
         config=tortoise_config(database_url, pool_size=pool_size), _enable_global_fallback=True
     )
+
+
+async def ping() -> None:
+    """One round trip: connecting is lazy, and this says whether the server answers."""
+    await connections.get("default").execute_query("SELECT 1")
 
 
 async def migrate(database_url: str) -> None:

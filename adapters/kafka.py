@@ -1,19 +1,30 @@
 """Kafka through aiokafka: topics, producers, consumers and the partition of a user.
 Next: actors/ledger_shard.py consumes the ledger topics, actors/messaging.py the notifiable ones."""
 
+import asyncio
 import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTimestampError,
+    InvalidTopicError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    TopicAlreadyExistsError,
+    UnsupportedForMessageFormatError,
+)
 from aiokafka.helpers import create_ssl_context
 from aiokafka.partitioner import DefaultPartitioner
 
 from actors.domain.events import Topic
-from adapters.config import Settings
+from adapters.config import Misconfigured, Settings
 
 _PARTITIONER = DefaultPartitioner()
 FETCH_WAIT_MS = 20
@@ -21,6 +32,24 @@ FETCH_WAIT_MS = 20
 
 def all_topics() -> list[str]:
     return [name for topic in Topic for name in (topic.value, topic.dead_letter)]
+
+
+class NoSuchTopic(KafkaError):
+    """A record for a topic that ledgerflow does not have."""
+
+
+# What refuses one record whatever the broker's state: the same record would fail again. Any
+# other error (the broker unreachable, a timeout) is worth trying again.
+RECORD_REFUSED = (
+    NoSuchTopic,
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    CorruptRecordException,
+    InvalidTopicError,
+    InvalidTimestampError,
+    UnsupportedForMessageFormatError,
+)
 
 
 def partition_of(user_id: UUID, partitions: int) -> int:
@@ -110,3 +139,45 @@ async def resume(
             await consumer.seek_to_beginning(tp)
         else:
             consumer.seek(tp, offset)
+
+
+class TopicsMissing(Exception):
+    """Topics a consumer reads do not exist yet: worth waiting for (`ledgerflow up` makes them)."""
+
+
+async def check_partitions(
+    consumer: AIOKafkaConsumer, topics: Iterable[str], expected: int
+) -> None:
+    """Raise Misconfigured unless every topic has `expected` partitions, as the broker's metadata
+    says: with any other count, users are routed to partitions that no one reads, or a consumer
+    reads a part of a topic. TopicsMissing while some do not exist yet."""
+    await consumer.topics()  # a fresh read of the broker's metadata
+    found = {topic: consumer.partitions_for_topic(topic) for topic in topics}
+    if wrong := {t: len(ps) for t, ps in found.items() if ps and len(ps) != expected}:
+        counts = ", ".join(f"{topic} has {count}" for topic, count in sorted(wrong.items()))
+        raise Misconfigured(
+            f"the topics must have {expected} partitions each (LEDGERFLOW_KAFKA_PARTITIONS), but"
+            f" {counts}: set LEDGERFLOW_KAFKA_PARTITIONS to the topics' count, which is fixed"
+            " once a topic is created"
+        )
+    if missing := sorted(topic for topic, partitions in found.items() if not partitions):
+        raise TopicsMissing(f"the topics {', '.join(missing)} do not exist yet")
+
+
+async def next_window(
+    consumer: AIOKafkaConsumer, max_records: int, seconds: float
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """The records to handle and commit together: what is at hand within `seconds` of the
+    first, up to `max_records`. Under load windows grow, and what is written once per window
+    (a ledger's snapshot, the offsets) is written once for many records."""
+    window: list[ConsumerRecord[bytes, bytes]] = []
+    batches = await consumer.getmany(timeout_ms=500, max_records=max_records)
+    deadline = asyncio.get_running_loop().time() + seconds
+    while batches:
+        for records in batches.values():
+            window += records
+        left = max_records - len(window)
+        if left <= 0 or asyncio.get_running_loop().time() >= deadline:
+            break
+        batches = await consumer.getmany(timeout_ms=0, max_records=left)
+    return window

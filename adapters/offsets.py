@@ -1,13 +1,23 @@
 """Consumer offsets in PostgreSQL: the next offset each consumer reads, saved in the same
 transaction as what it did with the records before it."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from actors.domain.events import Record
 from adapters.models import ConsumerOffset
 
 Offsets = dict[tuple[str, int], int]  # (topic, partition): the next offset to read
+
+
+def after(records: Iterable[Record]) -> Offsets:
+    """The next offset to read on each partition, once `records` are done with."""
+    reached: Offsets = {}
+    for record in records:
+        where = (record.topic, record.partition)
+        reached[where] = max(reached.get(where, 0), record.offset + 1)
+    return reached
 
 
 async def load(consumer: str) -> Offsets:

@@ -2,7 +2,7 @@
 Next: the trigger of migrations/0004_outbox_notify_trigger.py wakes actors/outbox_relay.py."""
 
 import asyncio
-import json
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -11,14 +11,17 @@ from aiokafka import AIOKafkaProducer
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from actors.domain.dead_letter import DeadLetter
+from actors.domain.dead_letter import DeadLetter, reason_of
 from actors.domain.events import Event
 from actors.domain.signatures import EventKey
 from adapters import kafka
 from adapters.models import OutboxEvent
 
+log = logging.getLogger(__name__)
+
 CHANNEL = "ledgerflow_outbox"
 KEEP_PUBLISHED = timedelta(days=7)
+_TOPICS = frozenset(kafka.all_topics())
 
 
 async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
@@ -31,16 +34,9 @@ async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
 
 
 async def stage_dead_letter(connection: BaseDBAsyncClient, letter: DeadLetter) -> None:
-    """Stage a record that could not be processed for `<topic>.dead_letter`, with the reason."""
-    record = {
-        "topic": letter.topic,
-        "reason": letter.reason,
-        "value": letter.value.decode(errors="replace"),
-    }
-    key_text = (letter.key or b"").decode(errors="replace")[:64]
+    """Stage a record that could not be processed for its dead-letter topic, with the reason."""
     await _insert(
-        connection,
-        [(uuid4(), f"{letter.topic}.dead_letter", key_text, json.dumps(record).encode())],
+        connection, [(uuid4(), letter.dead_letter_topic, letter.key_text, letter.to_json())]
     )
 
 
@@ -66,6 +62,10 @@ async def publish_pending(
     consumers are idempotent by event id, which is what makes at-least-once safe here.
     Signed here, as they leave, rather than when staged: this is the one place that publishes,
     and a broker that lost its log gets the kept events signed with the key in use.
+
+    A row that cannot be published (too large for the broker, or any error that the same
+    record would meet again) is replaced by its dead letter, so that the rows after it go out.
+    An unreachable broker raises, and the transaction leaves every row as it was.
     """
     async with in_transaction() as connection:
         rows = (
@@ -77,24 +77,67 @@ async def publish_pending(
         )
         if not rows:
             return 0
-        sent = []
+        answers: dict[int, asyncio.Future[object]] = {}
+        refused: dict[int, Exception] = {}
         for row in rows:
-            key = row.key.encode()
-            # The producer's own choice, made here so that the signature can cover it.
-            partition = kafka.partition_for(key, len(await producer.partitions_for(row.topic)))
-            headers = event_key.headers(row.topic, partition, key, row.value)
-            sent.append(
-                await producer.send(
-                    row.topic, row.value, key=key, partition=partition, headers=headers
-                )
-            )
-        await asyncio.gather(*sent)
+            try:
+                answers[row.seq] = await _send(producer, event_key, row.topic, row.key, row.value)
+            except kafka.RECORD_REFUSED as error:
+                refused[row.seq] = error
+        for seq, answer in answers.items():
+            try:
+                await answer
+            except kafka.RECORD_REFUSED as error:
+                refused[seq] = error
+        for row in rows:
+            if row.seq in refused:
+                await _publish_dead_letter(producer, event_key, row, refused[row.seq])
         await (
             OutboxEvent.filter(seq__in=[row.seq for row in rows])
             .using_db(connection)
             .update(published_at=datetime.now(UTC))
         )
     return len(rows)
+
+
+async def _send(
+    producer: AIOKafkaProducer, event_key: EventKey, topic: str, key_text: str, value: bytes
+) -> "asyncio.Future[object]":
+    """Hand one record to the producer; the broker's answer is the future returned."""
+    if topic not in _TOPICS:
+        raise kafka.NoSuchTopic(topic)
+    key = key_text.encode()
+    # The producer's own choice, made here so that the signature can cover it.
+    partition = kafka.partition_for(key, len(await producer.partitions_for(topic)))
+    headers = event_key.headers(topic, partition, key, value)
+    answer: asyncio.Future[object] = await producer.send(
+        topic, value, key=key, partition=partition, headers=headers
+    )
+    return answer
+
+
+async def _publish_dead_letter(
+    producer: AIOKafkaProducer, event_key: EventKey, row: OutboxEvent, error: Exception
+) -> None:
+    value = bytes(row.value)
+    letter = DeadLetter(row.topic, row.key.encode(), value, f"not published: {reason_of(error)}")
+    log.error(
+        "outbox relay: row %d for %s (%d bytes) cannot be published (%s); its dead letter goes"
+        " to %s instead",
+        row.seq,
+        row.topic,
+        len(value),
+        reason_of(error),
+        letter.dead_letter_topic,
+    )
+    try:
+        answer = await _send(
+            producer, event_key, letter.dead_letter_topic, letter.key_text, letter.to_json()
+        )
+        await answer
+    except kafka.RECORD_REFUSED as again:
+        # A dead letter's own dead-letter topic does not exist: the log is its last record.
+        log.error("outbox relay: the dead letter of row %d is refused too (%s)", row.seq, again)
 
 
 async def forget_published(now: datetime) -> int:

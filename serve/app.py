@@ -1,9 +1,13 @@
 """Wiring: builds the Serve application and the long-lived actors from resolved settings."""
 
+from collections.abc import Callable
+
 import ray
+from ray.exceptions import RayTaskError
 from ray.serve import Application
 
 from actors import courier, ledger_shard, messaging
+from actors.actor_loop import LoopFailed, NotReady
 from actors.domain.tokens import public_key_pem
 from actors.naming import NAMESPACE, OUTBOX_RELAY
 from actors.outbox_relay import OutboxRelay
@@ -28,9 +32,16 @@ def application(settings: Settings) -> Application:
     )
 
 
-def start_actors(settings: Settings) -> list[ray.actor.ActorHandle]:
-    """Create (or find, after a restart of the driver) the named long-lived actors. The relay
-    signs with the event key and the consumers check with it; the couriers need no key."""
+class ActorFailed(RuntimeError):
+    """A long-lived actor cannot run (a topic with another partition count than configured)."""
+
+
+def start_actors(
+    settings: Settings, say: Callable[[str], None] = lambda _message: None
+) -> list[ray.actor.ActorHandle]:
+    """Create (or find, after a restart of the driver) the named long-lived actors, and wait
+    until each is ready, saying what those still connecting wait for. The relay signs with the
+    event key and the consumers check with it; the couriers need no key."""
     without_key = settings.model_copy(update={"jwt_private_key": None})
     relay = OutboxRelay.options(  # type: ignore[attr-defined]
         name=OUTBOX_RELAY, namespace=NAMESPACE, get_if_exists=True
@@ -38,7 +49,27 @@ def start_actors(settings: Settings) -> list[ray.actor.ActorHandle]:
     shards = ledger_shard.start(without_key)
     couriers = courier.start(without_key.model_copy(update={"event_key": None}))
     # The messaging actor looks the couriers up by name: they exist before it starts.
-    ray.get([relay.ready.remote(), *[actor.ready.remote() for actor in [*shards, *couriers]]])
+    _wait_until_ready([relay, *shards, *couriers], say)
     messenger = messaging.start(without_key)
-    ray.get(messenger.ready.remote())
+    _wait_until_ready([messenger], say)
     return [relay, *shards, *couriers, messenger]
+
+
+def _wait_until_ready(actors: list[ray.actor.ActorHandle], say: Callable[[str], None]) -> None:
+    waiting = actors
+    while waiting:
+        answers: list[tuple[ray.actor.ActorHandle, ray.ObjectRef[object]]] = [
+            (actor, actor.ready.remote()) for actor in waiting
+        ]
+        waiting = []
+        for actor, answer in answers:
+            try:
+                ray.get(answer)
+            except RayTaskError as error:
+                cause = getattr(error, "cause", error)
+                if isinstance(cause, LoopFailed):
+                    raise ActorFailed(str(cause)) from None
+                if not isinstance(cause, NotReady):
+                    raise
+                say(str(cause))  # still connecting: the actor logs each try and its reason
+                waiting.append(actor)

@@ -13,7 +13,8 @@ from actors import naming
 from actors.domain.errors import LedgerUnavailable
 from actors.domain.ledger import BudgetPosition, GoalPosition
 from actors.domain.periods import local_date
-from adapters import kafka, ledger_changes
+from actors.ownership import Ownership
+from adapters import ledger_changes
 from adapters.config import Settings
 
 #: A running shard answers within its own 5 s (or says LedgerBehind); one that is still starting
@@ -23,8 +24,7 @@ ANSWER_WITHIN_SECONDS = 10.0
 
 class LedgerReader:
     def __init__(self, settings: Settings) -> None:
-        self._partitions = settings.kafka_partitions
-        self._shards = settings.ledger_shards
+        self._ownership = Ownership.of(settings)
         self._handles: dict[int, Any] = {}
 
     async def last_sequence(self, user_id: UUID) -> tuple[int, date]:
@@ -52,7 +52,7 @@ class LedgerReader:
         """Call the shard owning the user: the same partition the producer's partitioner picks.
         A shard that does not exist yet (the API answers before `up` has started the actors),
         has died or does not answer is LedgerUnavailable, a 503, never a 500."""
-        index = kafka.partition_of(user_id, self._partitions) % self._shards
+        index = self._ownership.shard_of(user_id)
         shard = self._handles.get(index) or self._find(index)
         try:
             answer = asyncio.ensure_future(getattr(shard, method).remote(user_id, *args))

@@ -146,7 +146,7 @@ def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSyste
         serve.start(http_options={"host": host, "port": port})
         serve.run(application(settings), name=APP_NAME, route_prefix="/")
         say("starting the actors")
-        system.actors = start_actors(settings)
+        system.actors = start_actors(settings, say)
     except BaseException:
         say("the start was cut short: stopping what had started")
         system.stop(say)

@@ -11,6 +11,8 @@ from uuid import uuid4
 import asyncpg
 import httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from actors.domain.signatures import generate_event_key
 from actors.domain.tokens import generate_signing_key
@@ -31,6 +33,12 @@ if TYPE_CHECKING:
 # The session's local Ray listens on loopback as `ledgerflow up`'s does (no test module has
 # imported ray yet when pytest loads this file).
 ray_environment.keep_local_ray_on_loopback()
+
+# The machine is shared and loaded: no deadline per example, and slow generation is no fault.
+hypothesis_settings.register_profile(
+    "ledgerflow", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("ledgerflow")
 
 TEST_PARTITIONS = 4
 TWILIO_FROM = "+15005550006"

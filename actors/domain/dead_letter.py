@@ -1,18 +1,77 @@
 """Dead letters: a record that could not be processed, bound for its topic's dead-letter topic
-with the reason; and what the dead letter of an undeliverable message says."""
+with the reason, capped so that a dead letter always fits where the record did not; and what
+the dead letter of an undeliverable message says."""
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from actors.domain.events import MalformedEvent, Record, dead_letter_topic
+
+REASON_LIMIT = 1024  # characters of the reason
+VALUE_LIMIT = 4096  # bytes of the record's value, kept as text; its size and hash say the rest
+KEY_LIMIT = 64  # characters of the key, the width of the outbox's key column
+# The most a dead letter's JSON can take: a byte of the value kept escapes to at most six
+# characters, a character of the reason to at most twelve. Far below a broker's usual 1 MiB.
+LARGEST = 6 * VALUE_LIMIT + 12 * REASON_LIMIT + 12 * KEY_LIMIT + 1024
+
+
+def reason_of(error: BaseException) -> str:
+    """What went wrong, for a dead letter or a log: a MalformedEvent says so in its own words,
+    any other error is named by its type."""
+    if isinstance(error, MalformedEvent):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
 
 @dataclass(frozen=True)
 class DeadLetter:
-    topic: str
+    topic: str  # where the record was, or was bound
     key: bytes | None
-    value: bytes
+    value: bytes | None
     reason: str
+    partition: int | None = None
+    offset: int | None = None
+
+    @classmethod
+    def of(cls, record: Record, reason: str) -> "DeadLetter":
+        return cls(record.topic, record.key, record.value, reason, record.partition, record.offset)
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return dead_letter_topic(self.topic)
+
+    @property
+    def key_text(self) -> str:
+        """The record's key as text that any column and any log can hold: invalid UTF-8 and NUL
+        escaped, cut to KEY_LIMIT characters. A user's key, their id, is left as it is."""
+        raw = (self.key or b"")[: 4 * KEY_LIMIT]
+        return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")[:KEY_LIMIT]
+
+    def to_json(self) -> bytes:
+        """The dead letter as its topic holds it: where the record was, why it failed, and the
+        start of its value as text (invalid UTF-8 escaped as \\xNN), with the whole value's size
+        and SHA-256 to recognise it by."""
+        value = self.value
+        reason = self.reason
+        if len(reason) > REASON_LIMIT:
+            reason = reason[: REASON_LIMIT - 1] + "…"
+        body = {
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+            "key": None if self.key is None else self.key_text,
+            "reason": reason,
+            "value": None
+            if value is None
+            else value[:VALUE_LIMIT].decode("utf-8", "backslashreplace"),
+            "value_size": None if value is None else len(value),
+            "value_sha256": None if value is None else hashlib.sha256(value).hexdigest(),
+            "value_truncated": value is not None and len(value) > VALUE_LIMIT,
+        }
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 def undeliverable(

@@ -4,6 +4,8 @@ import random
 from dataclasses import dataclass
 from enum import StrEnum
 
+from actors.domain.backoff import backoff_seconds
+
 # However far the exponent goes, a retry is never scheduled more than this far ahead.
 LONGEST_BACKOFF_SECONDS = 600.0
 
@@ -46,11 +48,4 @@ def after_failure(
         return GiveUp(f"permanent failure: {failure.reason}")
     if attempts >= max_attempts:
         return GiveUp(f"still failing after {attempts} attempts: {failure.reason}")
-    return RetryLater(backoff_seconds(attempts, base_seconds, rng))
-
-
-def backoff_seconds(attempts: int, base_seconds: float, rng: random.Random) -> float:
-    """Exponential from the base, capped; jitter spreads retries so that many messages failing
-    together do not come back together."""
-    ceiling = min(LONGEST_BACKOFF_SECONDS, base_seconds * 2 ** max(attempts - 1, 0))
-    return ceiling * rng.uniform(0.5, 1.0)
+    return RetryLater(backoff_seconds(attempts, base_seconds, rng, longest=LONGEST_BACKOFF_SECONDS))

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from actors.domain.events import Event, MalformedEvent, Topic
-from actors.domain.money import ZERO, cents, percent_of, reaches
+from actors.domain.money import ZERO, cents, check_amount, check_total, percent_of, reaches
 from actors.domain.periods import Period, months_left, period_end, period_start
 
 EXCEEDED_AT = 100  # thresholds at or above this raise budget_exceeded, below it budget_warning
@@ -61,14 +61,15 @@ class Entry:
         }
 
     @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> "Entry":
-        goal = payload.get("goal_id")
+    def from_payload(cls, payload: object) -> "Entry":
+        """Raises KeyError, TypeError or ValueError for anything but an entry we wrote."""
+        entry = _mapping(payload, "entry")
         return cls(
-            amount=Decimal(payload["amount"]),
-            type=EntryType(payload["type"]),
-            category=payload["category"],
-            day=date.fromisoformat(payload["local_date"]),
-            goal_id=UUID(goal) if goal else None,
+            amount=_amount(entry, "amount"),
+            type=EntryType(_text(entry, "type")),
+            category=_text(entry, "category"),
+            day=_day(entry, "local_date"),
+            goal_id=_uuid(entry, "goal_id") if entry.get("goal_id") else None,
         )
 
 
@@ -145,6 +146,8 @@ class Ledger:
     # Events that arrived ahead of a gap in the sequence (the topics are consumed side by side),
     # held until the missing one arrives so that every ledger sees its events in commit order.
     pending: dict[int, Event] = field(default_factory=dict)
+    # Numbers to step over when the sequence reaches them: their events failed to apply.
+    skipped: set[int] = field(default_factory=set)
 
     @property
     def spent(self) -> dict[SpendingKey, Decimal]:
@@ -155,18 +158,43 @@ class Ledger:
         }
 
     def accept(self, event: Event) -> list[Event]:
-        """Apply an event in sequence order; return the alerts raised. Replays are ignored."""
+        """Apply an event in sequence order; return the alerts raised. Replays are ignored.
+
+        Raises ApplyFailed if applying an event raised: the ledger may then be half changed,
+        and its owner starts again from its last saved state, stepping over that number."""
         if event.type not in LEDGER_TOPICS:
             raise ValueError(f"a ledger does not take {event.type} events")
         number = int(event.payload["sequence"])
-        if number <= self.sequence or number in self.pending:
+        if number <= self.sequence or number in self.pending or number in self.skipped:
             return []
         self.pending[number] = event
+        return self._catch_up()
+
+    def skip(self, number: int) -> list[Event]:
+        """Count `number` as applied without applying its event, which failed to apply: the
+        events after it still count, instead of waiting for it for ever. Returns the alerts of
+        the held events that this lets through (ApplyFailed as `accept`)."""
+        if number <= self.sequence:
+            return []
+        self.pending.pop(number, None)
+        self.skipped.add(number)
+        return self._catch_up()
+
+    def _catch_up(self) -> list[Event]:
+        """Apply the held events that are next in sequence, stepping over skipped numbers."""
         raised: list[Event] = []
-        while (ready := self.pending.pop(self.sequence + 1, None)) is not None:
-            raised += self._apply(ready)
-            self.sequence += 1
-        return raised
+        while True:
+            following = self.sequence + 1
+            if following in self.skipped:
+                self.skipped.discard(following)
+            elif (ready := self.pending.pop(following, None)) is not None:
+                try:
+                    raised += self._apply(ready)
+                except Exception as error:
+                    raise ApplyFailed(ready, error) from error
+            else:
+                return raised
+            self.sequence = following
 
     def _apply(self, event: Event) -> list[Event]:
         payload = event.payload
@@ -212,23 +240,10 @@ class Ledger:
     # -- budgets
 
     def _change_budget(self, cause: Event) -> list[Event]:
-        budget_id = UUID(cause.payload["budget_id"])
-        definition = cause.payload.get("budget")
+        budget_id, budget, today = _budget_change(cause.payload)
         previous = self.budgets.pop(budget_id, None)
-        if definition is None:
+        if budget is None:
             return []
-        budget = Budget(
-            id=budget_id,
-            category=sys.intern(definition["category"]),
-            period=Period(definition["period"]),
-            limit=Decimal(definition["limit"]),
-            thresholds=shared_thresholds(definition["alert_thresholds"]),
-            spent={
-                date.fromisoformat(start): Decimal(total)
-                for start, total in definition.get("spent", {}).items()
-                if Decimal(total)
-            },
-        )
         if previous is not None and previous.same_scope(budget):
             # A threshold added below one already alerted is old news, not a new alert.
             budget.fired = {
@@ -237,7 +252,6 @@ class Ledger:
             }
         self.budgets[budget_id] = budget
         # A new limit re-arms or fires in the current period; earlier periods are only re-armed.
-        today = date.fromisoformat(cause.payload["local_date"])
         current = period_start(budget.period, today)
         raised: list[Event] = []
         for start in {*budget.fired, current}:
@@ -315,16 +329,16 @@ class Ledger:
     # -- goals
 
     def _change_goal(self, cause: Event) -> list[Event]:
-        goal_id = UUID(cause.payload["goal_id"])
-        definition = cause.payload.get("goal")
+        goal_id, definition = _goal_change(cause.payload)
         if definition is None:
             self.goals.pop(goal_id, None)
             return []
-        goal = self.goals.setdefault(goal_id, Goal(goal_id, definition["name"], ZERO))
-        goal.name = definition["name"]
-        goal.target = Decimal(definition["target_amount"])
-        deadline = definition.get("deadline")
-        goal.deadline = date.fromisoformat(deadline) if deadline else None
+        goal = self.goals.setdefault(goal_id, definition)
+        goal.name, goal.target, goal.deadline = (
+            definition.name,
+            definition.target,
+            definition.deadline,
+        )
         return self._check_goal(goal, cause)
 
     def _check_goal(self, goal: Goal, cause: Event) -> list[Event]:
@@ -387,49 +401,116 @@ def _add(totals: dict[date, Decimal], start: date, amount: Decimal) -> None:
         totals.pop(start, None)
 
 
+class ApplyFailed(Exception):
+    """Applying a checked event raised: a bug, or a producer that wrote what check let by."""
+
+    def __init__(self, event: Event, error: Exception) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.event = event
+
+
 def check(event: Event) -> None:
-    """Raise MalformedEvent unless the ledger can apply `event`: it is validated at the door so
-    that applying never fails halfway and never blocks the sequence behind it."""
+    """Raise MalformedEvent unless the ledger can apply `event`: it is read at the door with
+    the same readers that apply it, so that applying never fails halfway and never blocks
+    the sequence behind it."""
     try:
         payload = event.payload
         if event.type not in LEDGER_TOPICS:
             raise ValueError(f"{event.type} is not a ledger event")
-        if not isinstance(payload["sequence"], int) or payload["sequence"] < 1:
+        sequence = payload["sequence"]
+        if type(sequence) is not int or sequence < 1:
             raise ValueError("sequence is not a positive integer")
         if event.type is Topic.TRANSACTION_CREATED:
-            _check_entry(payload)
+            Entry.from_payload(payload)
         elif event.type is Topic.TRANSACTION_UPDATED:
-            _check_entry(payload["old"])
-            _check_entry(payload["new"])
+            Entry.from_payload(payload["old"])
+            Entry.from_payload(payload["new"])
         elif event.type is Topic.TRANSACTION_DELETED:
-            _check_entry(payload["old"])
+            Entry.from_payload(payload["old"])
         elif event.type is Topic.BUDGET_CHANGED:
-            UUID(payload["budget_id"])
-            date.fromisoformat(payload["local_date"])
-            if (budget := payload["budget"]) is not None:
-                Period(budget["period"])
-                if Decimal(budget["limit"]) <= 0:
-                    raise ValueError("limit must be positive")
-                if not all(isinstance(t, int) and t > 0 for t in budget["alert_thresholds"]):
-                    raise ValueError("thresholds must be positive integers")
-                if not isinstance(budget["category"], str):
-                    raise ValueError("category is not a string")
-                for start, total in budget.get("spent", {}).items():
-                    date.fromisoformat(start)
-                    Decimal(total)
+            _budget_change(payload)
         else:
-            UUID(payload["goal_id"])
-            if (goal := payload["goal"]) is not None:
-                if Decimal(goal["target_amount"]) <= 0:
-                    raise ValueError("target must be positive")
-                if goal.get("deadline"):
-                    date.fromisoformat(goal["deadline"])
-                str(goal["name"])
+            _goal_change(payload)
     except (KeyError, ValueError, TypeError, ArithmeticError) as error:
         raise MalformedEvent(f"{type(error).__name__}: {error}") from error
 
 
-def _check_entry(payload: Mapping[str, Any]) -> None:
-    entry = Entry.from_payload(payload)
-    if not entry.amount.is_finite() or entry.amount <= 0:
-        raise ValueError("amount must be positive")
+def _budget_change(payload: Mapping[str, Any]) -> tuple[UUID, Budget | None, date]:
+    """The budget's id, its new definition (None: deleted) and the day of the change."""
+    budget_id = _uuid(payload, "budget_id")
+    today = _day(payload, "local_date")
+    if payload["budget"] is None:
+        return budget_id, None, today
+    definition = _mapping(payload["budget"], "budget")
+    thresholds = definition["alert_thresholds"]
+    if not isinstance(thresholds, list) or not all(type(t) is int and t > 0 for t in thresholds):
+        raise ValueError("alert_thresholds is not a list of positive integers")
+    spent: dict[date, Decimal] = {}
+    for start, total in _mapping(definition.get("spent", {}), "spent").items():
+        day, amount = date.fromisoformat(start), check_total(_decimal(total, "spent"))
+        if amount:
+            spent[day] = amount
+    budget = Budget(
+        id=budget_id,
+        category=sys.intern(_text(definition, "category")),
+        period=Period(_text(definition, "period")),
+        limit=_amount(definition, "limit"),
+        thresholds=shared_thresholds(thresholds),
+        spent=spent,
+    )
+    return budget_id, budget, today
+
+
+def _goal_change(payload: Mapping[str, Any]) -> tuple[UUID, Goal | None]:
+    """The goal's id and its new definition (None: deleted), with nothing saved yet."""
+    goal_id = _uuid(payload, "goal_id")
+    if payload["goal"] is None:
+        return goal_id, None
+    definition = _mapping(payload["goal"], "goal")
+    deadline = _day(definition, "deadline") if definition.get("deadline") else None
+    name = _text(definition, "name")
+    return goal_id, Goal(goal_id, name, _amount(definition, "target_amount"), deadline)
+
+
+# Readers of one field each: KeyError, TypeError or ValueError naming the field, never a value
+# of another type passed on to fail later.
+
+
+def _mapping(value: object, name: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} is not an object")
+    return value
+
+
+def _string(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} is not a string")
+    return value
+
+
+def _text(payload: Mapping[str, Any], name: str) -> str:
+    return _string(payload[name], name)
+
+
+def _uuid(payload: Mapping[str, Any], name: str) -> UUID:
+    return UUID(_text(payload, name))
+
+
+def _day(payload: Mapping[str, Any], name: str) -> date:
+    return date.fromisoformat(_text(payload, name))
+
+
+def _amount(payload: Mapping[str, Any], name: str) -> Decimal:
+    amount = _decimal(payload[name], name)
+    try:
+        check_amount(amount)
+    except ValueError as error:
+        raise ValueError(f"{name} {error}") from error
+    return amount
+
+
+def _decimal(value: object, name: str) -> Decimal:
+    try:
+        return Decimal(_string(value, name))
+    except ArithmeticError:  # decimal's InvalidOperation, whose message says nothing
+        raise ValueError(f"{name} is not a decimal number") from None

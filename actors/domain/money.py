@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 LARGEST = Decimal("999999999999.99")
+LARGEST_TOTAL = LARGEST * 1_000_000
 
 
 def cents(amount: Decimal) -> Decimal:
@@ -23,6 +24,16 @@ def check_amount(amount: Decimal) -> Decimal:
     if amount != amount.quantize(CENT):
         raise ValueError("must have at most two decimal places")
     return cents(amount)
+
+
+def check_total(total: Decimal) -> Decimal:
+    """A sum of amounts (of either sign) that every rule can compute with: finite, of at most
+    two places, and far from where Decimal's 28 digits would round; raises ValueError."""
+    if not total.is_finite() or abs(total) > LARGEST_TOTAL:
+        raise ValueError(f"a total must be a finite number of at most {LARGEST_TOTAL}")
+    if total != total.quantize(CENT):
+        raise ValueError("a total must have at most two decimal places")
+    return total
 
 
 def percent_of(spent: Decimal, limit: Decimal) -> Decimal:

@@ -41,6 +41,8 @@ def dump(ledger: Ledger) -> bytes:
     }
     if ledger.pending:
         body["p"] = [event.to_json().decode() for event in ledger.pending.values()]
+    if ledger.skipped:
+        body["k"] = sorted(ledger.skipped)
     return json.dumps(body, separators=(",", ":")).encode()
 
 
@@ -71,4 +73,5 @@ def load(user_id: UUID, raw: bytes) -> Ledger:
     for raw_event in body.get("p", []):
         event = Event.from_json(raw_event.encode())
         ledger.pending[int(event.payload["sequence"])] = event
+    ledger.skipped = set(body.get("k", []))
     return ledger

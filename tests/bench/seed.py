@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from actors.domain import snapshots
 from actors.domain.events import Event, Topic
 from actors.domain.ledger import Entry, EntryType, Ledger
-from adapters import kafka
+from actors.ownership import Ownership
 
 #: Three budgets per user, far above what the benchmark spends: no alert changes the cost.
 BUDGETS = (("food", "monthly"), ("transport", "weekly"), ("fun", "yearly"))
@@ -26,15 +26,14 @@ INCOME_SHARE = 0.1  # of transactions: income toward the user's goal, the rest e
 class Population:
     """Users whose partition belongs to one shard, with each user's next ledger sequence."""
 
-    partitions: int
-    shards: int
+    ownership: Ownership
     shard: int
     users: list[UUID] = field(default_factory=list)
     sequence: dict[UUID, int] = field(default_factory=dict)  # the last one used
     goal: dict[UUID, UUID] = field(default_factory=dict)
 
     def owns(self, user: UUID) -> bool:
-        return kafka.partition_of(user, self.partitions) % self.shards == self.shard
+        return self.ownership.shard_of(user) == self.shard
 
     def new_users(self, count: int) -> list[UUID]:
         """`count` fresh user ids that the shard owns."""
@@ -46,7 +45,7 @@ class Population:
         return fresh
 
     def partition(self, user: UUID) -> int:
-        return kafka.partition_of(user, self.partitions)
+        return self.ownership.partition_of(user)
 
     def _next(self, user: UUID) -> int:
         self.sequence[user] = self.sequence.get(user, 0) + 1
@@ -129,7 +128,7 @@ class SnapshotTemplate:
 
     @classmethod
     def build(cls, day: date) -> SnapshotTemplate:
-        population = Population(partitions=1, shards=1, shard=0)
+        population = Population(Ownership(partitions=1, shards=1), shard=0)
         user = uuid4()
         ledger = Ledger(user)
         for event in population.setup_events(user, day):

@@ -25,6 +25,7 @@ from actors.domain.errors import LedgerBehind
 from actors.domain.events import Event
 from actors.domain.ledger import LEDGER_TOPICS
 from actors.domain.signatures import EventKey
+from actors.ownership import Ownership
 from adapters import database, kafka
 from adapters.config import Settings
 from adapters.database import credentials
@@ -72,10 +73,9 @@ class ShardBench:
         self.event_key = EventKey(settings.event_key)
         self.database_url = settings.database_url
         self.day = day
-        self.population = Population(settings.kafka_partitions, settings.ledger_shards, INDEX)
-        self.partitions = ledger_shard.owned_partitions(
-            INDEX, settings.ledger_shards, settings.kafka_partitions
-        )
+        ownership = Ownership.of(settings)
+        self.population = Population(ownership, INDEX)
+        self.partitions = ownership.partitions_of(INDEX)
         self.rng = random.Random(20261124)
         self._producer: AIOKafkaProducer | None = None
         # A shard made here lives as long as a handle to it does: keep the one in use.
@@ -177,7 +177,7 @@ class ShardBench:
             began = time.perf_counter()
             while read < count:
                 batches = await consumer.getmany(
-                    timeout_ms=500, max_records=ledger_shard.BATCH_RECORDS
+                    timeout_ms=500, max_records=ledger_shard.WINDOW_RECORDS
                 )
                 read += sum(len(records) for records in batches.values())
             return read / (time.perf_counter() - began)

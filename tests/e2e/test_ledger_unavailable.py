@@ -5,7 +5,6 @@ import httpx
 import ray
 
 from actors import ledger_shard, naming
-from adapters import kafka
 from serve.system import RunningSystem
 from tests.e2e.identity import create_budget, signup_and_login
 from tests.eventually import eventually
@@ -25,7 +24,7 @@ async def test_a_read_while_its_shard_is_gone_is_a_503_then_answers_again(
     ready = await api.get("/api/ready")
     assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
     settings = system.settings
-    index = kafka.partition_of(account.id, settings.kafka_partitions) % settings.ledger_shards
+    index = Ownership.of(settings).shard_of(account.id)
     name = naming.ledger_shard(index)
     ray.kill(ray.get_actor(name, namespace=naming.NAMESPACE), no_restart=True)
 

@@ -14,7 +14,7 @@ from actors import naming
 from actors.domain import snapshots
 from actors.domain.errors import LedgerBehind
 from actors.domain.events import Event
-from adapters import kafka
+from actors.ownership import Ownership
 from adapters.config import Settings
 from adapters.models import LedgerSnapshot
 from serve.system import RunningSystem
@@ -26,7 +26,7 @@ DAY = date(2026, 11, 20)
 
 
 def _shard(settings: Settings, user: UUID) -> ray.actor.ActorHandle:
-    index = kafka.partition_of(user, settings.kafka_partitions) % settings.ledger_shards
+    index = Ownership.of(settings).shard_of(user)
     return ray.get_actor(naming.ledger_shard(index), namespace=naming.NAMESPACE)
 
 
@@ -59,7 +59,7 @@ async def test_out_of_order_and_replayed_events_apply_once_in_sequence(
     stored = await LedgerSnapshot.get(user_id=user)
     restored = snapshots.load(user, bytes(stored.state))
     assert restored.sequence == 3 and not restored.pending
-    assert stored.partition == kafka.partition_of(user, db.kafka_partitions)
+    assert stored.partition == Ownership.of(db).partition_of(user)
 
 
 async def _stored_sequence_is(user: UUID, sequence: int) -> bool:

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
@@ -14,6 +15,10 @@ def _event() -> Event:
         occurred_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
         payload={"email": "ann@example.com", "limit": Decimal("500.00")},
     )
+
+
+def _with_payload(payload: bytes) -> bytes:
+    return _event().to_json().split(b'"payload":')[0] + b'"payload":' + payload + b"}"
 
 
 def test_envelope_round_trips_with_decimals_as_strings() -> None:
@@ -49,8 +54,44 @@ def test_floats_and_unknown_types_are_refused(payload: dict[str, object]) -> Non
         _event().to_json().replace(b"user_registered", b"no_such_type"),
         _event().to_json().replace(b"+00:00", b""),
         _event().to_json().replace(b'"version":1', b'"version":"1"'),
+        _event().to_json().replace(b'"version":1', b'"version":true'),
+        b"",
+        b"\xff" * 200_000,
+        b"[" * 200_000 + b"]" * 200_000,
+        b'{"payload":' * 200_000 + b"{}" + b"}" * 200_000,
+        b"[1, 2]",
+        _with_payload(b'{"deep":' + b"[" * 20 + b"]" * 20 + b"}"),
+        _with_payload(b'{"amount": 1.5}'),
+        _with_payload(b'{"amount": NaN}'),
+        _with_payload(b'{"amount": 1e400}'),
+        _with_payload(b'{"name": "a\\u0000b"}'),
+        _with_payload(b'{"name": "\\ud800"}'),
+        _with_payload(b'{"\\u0000": 1}'),
+        _with_payload(b'{"n": ' + b"9" * 5000 + b"}"),
+        _with_payload(b"[]"),
     ],
 )
 def test_malformed_records_raise_malformed_event(raw: bytes) -> None:
     with pytest.raises(MalformedEvent):
         Event.from_json(raw)
+
+
+@pytest.mark.parametrize("field", ["id", "user_id", "type", "occurred_at"])
+@pytest.mark.parametrize("value", [7, None, ["x"], {"x": 1}])
+def test_an_envelope_field_of_the_wrong_type_is_malformed(field: str, value: object) -> None:
+    body = json.loads(_event().to_json())
+    body[field] = value
+    with pytest.raises(MalformedEvent, match=field):
+        Event.from_json(json.dumps(body).encode())
+
+
+def test_a_payload_as_deep_as_ours_and_with_any_text_reads() -> None:
+    event = Event(
+        Topic.BUDGET_CHANGED,
+        uuid4(),
+        datetime(2026, 11, 24, tzinfo=UTC),
+        {"budget": {"spent": {"2026-11-01": "1.00"}}, "name": "Zoë 🚲 \n\t"},
+    )
+    assert Event.from_json(event.to_json()) == event
+    # The payloads the malformed cases put in an otherwise good envelope read when good.
+    assert Event.from_json(_with_payload(b'{"amount": "1.50", "n": 7}')).payload["n"] == 7

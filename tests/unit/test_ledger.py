@@ -1,16 +1,19 @@
 """One user's ledger: budgets per category and period, alerts once per budget, period and
 threshold, goals, and events applied strictly in sequence order."""
 
+import json
 import random
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
 
-from actors.domain.events import Event, Topic
-from actors.domain.ledger import Entry, EntryType, Ledger
+from actors.domain import ledger as rules
+from actors.domain.events import Event, MalformedEvent, Topic
+from actors.domain.ledger import ApplyFailed, Entry, EntryType, Ledger
 from actors.domain.periods import FIRST_DAY, LAST_DAY, Period, period_end, period_start
 from tests.unit.ledger_events import NOW, TODAY, Stream, achieved, alerts, feed
 
@@ -681,6 +684,78 @@ def test_a_non_ledger_event_is_refused() -> None:
     event = Event(Topic.USER_REGISTERED, ledger.user_id, NOW, {"sequence": 1})
     with pytest.raises(ValueError):
         ledger.accept(event)
+
+
+# -- events that cannot apply, and the calendar's ends
+
+
+@pytest.mark.parametrize(
+    ("make", "path", "value"),
+    [
+        ("expense", ("goal_id",), 7),
+        ("expense", ("amount",), 12),
+        ("expense", ("amount",), "1e999999"),
+        ("expense", ("amount",), "0.001"),
+        ("expense", ("category",), ["food"]),
+        ("expense", ("local_date",), "9999-12-32"),
+        ("expense", ("sequence",), True),
+        ("budget", ("budget_id",), 7),
+        ("budget", ("budget", "spent"), ["2024-06-01"]),
+        ("budget", ("budget", "spent", "2024-06-01"), "NaN"),
+        ("budget", ("budget", "alert_thresholds"), [80, True]),
+        ("budget", ("budget", "limit"), "1e-999999"),
+        ("goal", ("goal_id",), 7),
+        ("goal", ("goal", "name"), {"x": 1}),
+        ("goal", ("goal", "deadline"), 20240101),
+    ],
+)
+def test_check_refuses_a_field_of_the_wrong_kind(
+    make: str, path: tuple[str, ...], value: object
+) -> None:
+    stream = Stream()
+    event = {
+        "expense": lambda: stream.expense("10.00"),
+        "budget": lambda: stream.budget(FOOD, "100.00"),
+        "goal": lambda: stream.goal(uuid4(), "100.00"),
+    }[make]()
+    payload = json.loads(json.dumps(event.payload, default=str))
+    rules.check(replace(event, payload=payload))  # as the service writes it
+    inner = payload
+    for name in path[:-1]:
+        inner = inner[name]
+    inner[path[-1]] = value
+    with pytest.raises(MalformedEvent):
+        rules.check(replace(event, payload=payload))
+
+
+def test_an_expense_on_the_calendars_last_day_counts_in_its_last_week() -> None:
+    stream = Stream()
+    ledger = stream.ledger()
+    feed(ledger, stream.budget(FOOD, "10.00", period="weekly", today=date.max))
+    [exceeded] = feed(ledger, stream.expense("12.00", day=date.max))
+    assert (exceeded.payload["period_start"], exceeded.payload["period_end"]) == (
+        "9999-12-27",
+        "9999-12-31",
+    )
+    assert spent(ledger, date.max) == Decimal("12.00")
+
+
+def test_an_event_that_fails_to_apply_says_which_and_a_skipped_number_is_stepped_over() -> None:
+    stream, ledger = food_budget()
+    unchecked = stream.expense("10.00")
+    broken = replace(unchecked, payload={**unchecked.payload, "amount": "ten"})
+    after = stream.expense("20.00")
+    with pytest.raises(ApplyFailed) as failed:
+        feed(ledger, after, broken)  # the later one waits, then the broken one is applied
+    assert failed.value.event is broken and "amount" in str(failed.value)
+
+    stream, ledger = food_budget()
+    first, second, third = (stream.expense(a) for a in ("10.00", "20.00", "40.00"))
+    ledger.skip(3)
+    feed(ledger, third, first, second)
+    assert ledger.sequence == 4 and spent(ledger) == Decimal("50.00")
+    assert not ledger.skipped and not ledger.pending
+    assert feed(ledger, second) == []  # still a replay once stepped over
 
 
 def test_entries_round_trip_through_their_payload() -> None:

@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfoNotFoundError
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from actors.domain.periods import (
     FIRST_DAY,
@@ -120,6 +122,19 @@ def test_a_week_runs_monday_to_sunday(day: date, monday: date, sunday: date) -> 
     assert period_start(Period.WEEKLY, day) == monday
     assert period_end(Period.WEEKLY, day) == sunday
     assert monday.isoweekday() == 1 and sunday.isoweekday() == 7
+
+
+@given(st.dates(), st.sampled_from(Period))
+def test_every_day_of_the_calendar_has_a_period_holding_it(day: date, period: Period) -> None:
+    start, end = period_start(period, day), period_end(period, day)
+    assert start <= day <= end and (end - start).days <= 365
+    assert period_start(period, end) == start or end == date.max
+
+
+def test_the_calendars_last_week_ends_with_the_calendar() -> None:
+    assert period_start(Period.WEEKLY, date.max) == date(9999, 12, 27)
+    assert period_end(Period.WEEKLY, date.max) == date.max
+    assert period_start(Period.WEEKLY, date.min) == date.min  # 0001-01-01 is a Monday
 
 
 def test_every_day_of_a_week_shares_its_iso_week() -> None:

@@ -102,6 +102,12 @@ def test_every_field_round_trips() -> None:
     assert [g.achieved_at is None for g in copy.goals.values()] == [False, True]
 
 
+def test_numbers_to_step_over_round_trip() -> None:
+    _, ledger, _ = _busy_ledger()
+    ledger.skip(20)
+    assert restored(ledger).skipped == {20} and restored(ledger) == ledger
+
+
 def test_held_events_round_trip_whole() -> None:
     _, ledger, _ = _busy_ledger()
     copy = restored(ledger)
