@@ -5,6 +5,7 @@ import httpx
 import ray
 
 from actors import ledger_shard, naming
+from actors.ownership import Ownership
 from serve.system import RunningSystem
 from tests.e2e.identity import create_budget, signup_and_login
 from tests.eventually import eventually
