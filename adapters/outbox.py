@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from actors.domain.dead_letter import DeadLetter
 from actors.domain.events import Event
 from actors.domain.signatures import EventKey
-from adapters import kafka
+from adapters import dead_letters, kafka
 from adapters.models import OutboxEvent
 
 CHANNEL = "ledgerflow_outbox"
@@ -31,17 +31,26 @@ async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
 
 
 async def stage_dead_letter(connection: BaseDBAsyncClient, letter: DeadLetter) -> None:
-    """Stage a record that could not be processed for `<topic>.dead_letter`, with the reason."""
+    """Stage a record that could not be processed for `<topic>.dead_letter`, with the reason,
+    and keep it in the dead-letter table, where an operator finds and replays it."""
+    await dead_letters.record(connection, letter)
     record = {
         "topic": letter.topic,
         "reason": letter.reason,
         "value": letter.value.decode(errors="replace"),
     }
-    key_text = (letter.key or b"").decode(errors="replace")[:64]
-    await _insert(
-        connection,
-        [(uuid4(), f"{letter.topic}.dead_letter", key_text, json.dumps(record).encode())],
+    await stage_record(
+        connection, f"{letter.topic}.dead_letter", letter.key, json.dumps(record).encode()
     )
+
+
+async def stage_record(
+    connection: BaseDBAsyncClient, topic: str, key: bytes | None, value: bytes
+) -> None:
+    """Stage a record as it is rather than an event of ours: a dead letter, or one's original
+    record sent again."""
+    key_text = (key or b"").decode(errors="replace")[:64]
+    await _insert(connection, [(uuid4(), topic, key_text, value)])
 
 
 async def _insert(connection: BaseDBAsyncClient, rows: list[tuple[UUID, str, str, bytes]]) -> None:
@@ -95,6 +104,11 @@ async def publish_pending(
             .update(published_at=datetime.now(UTC))
         )
     return len(rows)
+
+
+async def backlog() -> int:
+    """Events committed and not yet published."""
+    return await OutboxEvent.filter(published_at=None).count()
 
 
 async def forget_published(now: datetime) -> int:

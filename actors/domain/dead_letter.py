@@ -13,6 +13,8 @@ class DeadLetter:
     key: bytes | None
     value: bytes
     reason: str
+    # The delivery log's row of a message a courier gave up on; None for an unreadable record.
+    delivery_id: int | None = None
 
 
 def undeliverable(
