@@ -11,7 +11,7 @@ from adapters.revocations import RevokedSessions
 from serve import errors
 from serve.auth import Authenticator
 from serve.ledger_reader import LedgerReader
-from serve.routes import budgets, goals, health, tokens, transactions, users
+from serve.routes import admin, budgets, goals, health, tokens, transactions, users
 
 
 def build_api() -> FastAPI:
@@ -22,7 +22,7 @@ def build_api() -> FastAPI:
         version="0.1.0",
     )
     errors.install(api)
-    for routes in (health, users, tokens, transactions, budgets, goals):
+    for routes in (health, users, tokens, transactions, budgets, goals, admin):
         api.include_router(routes.router)
     return api
 
@@ -50,6 +50,7 @@ class Gateway:
         self._api.state.ledger = LedgerReader(settings)
         self._api.state.users = users
         self._api.state.tokens = tokens
+        self._api.state.settings = settings
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         """Serve asks for the replica's app right after the constructor."""

@@ -3,7 +3,7 @@ PATCH body, `XOut` a response), and the annotated field types they share."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -22,6 +22,7 @@ from actors.domain.ledger import DEFAULT_THRESHOLDS, BudgetStatus, EntryType
 from actors.domain.money import check_amount
 from actors.domain.periods import Period
 from actors.domain.preferences import Channel, NotifiableTopic
+from actors.domain.roles import Role
 
 # -- field types
 
@@ -213,3 +214,75 @@ class GoalOut(BaseModel):
     percent: Decimal = Field(description="of the target saved, two places")
     achieved_at: datetime | None
     monthly_needed: Money | None = Field(description="to save each month to meet the deadline")
+
+
+# -- operators (the admin API)
+
+
+class AccountOut(BaseModel):
+    """A user as an admin sees them: never a password hash."""
+
+    id: UUID
+    name: str
+    email: str
+    phone: str | None
+    role: Role
+    locked_at: datetime | None = Field(description="when an admin locked it; null: not locked")
+    created_at: datetime
+
+
+class AccountPageOut(BaseModel):
+    items: list[AccountOut]
+    next_cursor: str | None
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    topic: str = Field(description="the topic of the record, or the event type of the message")
+    kind: Literal["undeliverable", "unreadable"] = Field(
+        description="a message a courier gave up on, or a record a consumer could not process"
+    )
+    reason: str
+    key: str | None
+    value: str = Field(description="the record, or the undeliverable message's summary")
+    delivery_id: int | None
+    created_at: datetime
+    replayed_at: datetime | None
+
+
+class DeadLetterPageOut(BaseModel):
+    items: list[DeadLetterOut]
+    next_cursor: str | None
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    actor: str = Field(description="the admin's e-mail, or cli: and the operator at a shell")
+    actor_id: UUID | None
+    action: str
+    target: str
+    created_at: datetime
+
+
+class AuditPageOut(BaseModel):
+    items: list[AuditEntryOut]
+    next_cursor: str | None
+
+
+class PartStateOut(BaseModel):
+    name: str
+    kind: Literal["server", "deployment", "actor"]
+    state: str = Field(description="ok, ready or HEALTHY when well; otherwise what is wrong")
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConsumerLagOut(BaseModel):
+    consumer: str
+    partitions: list[int]
+    lag: int = Field(description="records on the broker that it has not consumed yet")
+
+
+class SystemOut(BaseModel):
+    parts: list[PartStateOut]
+    consumers: list[ConsumerLagOut]
+    outbox_backlog: int = Field(description="events committed and not yet published")
