@@ -75,22 +75,30 @@ def _describe_database(url: str, postgres: EmbeddedPostgres | None) -> str:
     return f"embedded PostgreSQL 18, data in {postgres.pgdata}"
 
 
+def resolve_database(settings: Settings, say: Say) -> tuple[str, EmbeddedPostgres | None]:
+    """DATABASE_URL, or the home's embedded PostgreSQL: the one already running on its data
+    folder (under a `ledgerflow up`, say), else started. `reused` tells which."""
+    if settings.database_url is not None:
+        return settings.database_url, None
+    postgres = EmbeddedPostgres(settings.home.resolve())
+    if postgres.needs_init:
+        say("initialising the embedded PostgreSQL (first start, takes a few seconds)")
+    elif postgres.is_running():
+        say("using the embedded PostgreSQL already running")
+    else:
+        say("starting the embedded PostgreSQL")
+    return postgres.start(), postgres
+
+
 def resolve_servers(
     settings: Settings, say: Say
 ) -> tuple[Settings, EmbeddedPostgres | None, EmbeddedBroker | None]:
     """Start the embedded PostgreSQL and broker for what the settings leave unconfigured."""
     home = settings.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
-    updates: dict[str, Any] = {"home": home}
-    postgres = broker = None
-    if settings.database_url is None:
-        postgres = EmbeddedPostgres(home)
-        say(
-            "initialising the embedded PostgreSQL (first start, takes a few seconds)"
-            if postgres.needs_init
-            else "starting the embedded PostgreSQL"
-        )
-        updates["database_url"] = postgres.start()
+    database_url, postgres = resolve_database(settings, say)
+    updates: dict[str, Any] = {"home": home, "database_url": database_url}
+    broker = None
     if settings.kafka_bootstrap is None:
         say("starting the embedded Kafka broker (Tansu)")
         broker = EmbeddedBroker(home)
