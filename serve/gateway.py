@@ -11,7 +11,7 @@ from adapters.revocations import RevokedSessions
 from serve import errors
 from serve.auth import Authenticator
 from serve.ledger_reader import LedgerReader
-from serve.routes import admin, budgets, goals, health, tokens, transactions, users
+from serve.routes import admin, budgets, goals, health, panel, tokens, transactions, users
 
 
 def build_api() -> FastAPI:
@@ -22,7 +22,7 @@ def build_api() -> FastAPI:
         version="0.1.0",
     )
     errors.install(api)
-    for routes in (health, users, tokens, transactions, budgets, goals, admin):
+    for routes in (health, users, tokens, transactions, budgets, goals, admin, panel):
         api.include_router(routes.router)
     return api
 
