@@ -13,6 +13,7 @@ from actors.domain.errors import (
     InvalidInput,
     InvalidToken,
     LedgerBehind,
+    LedgerUnavailable,
     LoginThrottled,
     NotFound,
     TokenExpired,
@@ -28,6 +29,7 @@ STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,
     Conflict: 409,
     LedgerBehind: 503,
+    LedgerUnavailable: 503,
 }
 
 
@@ -49,7 +51,7 @@ def domain_error_response(error: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(cause, LoginThrottled):
         headers["Retry-After"] = str(cause.retry_after_seconds)
-    if isinstance(cause, LedgerBehind):
+    if isinstance(cause, LedgerBehind | LedgerUnavailable):
         headers["Retry-After"] = "1"
     if isinstance(cause, InvalidToken):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'

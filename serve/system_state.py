@@ -10,7 +10,7 @@ from ray import serve
 
 from actors import naming
 from actors.domain.ledger import LEDGER_TOPICS
-from actors.domain.preferences import NOTIFIABLE, Channel
+from actors.domain.preferences import NOTIFIABLE
 from actors.ledger_shard import CONSUMER as LEDGER_CONSUMER
 from actors.ledger_shard import owned_partitions
 from adapters import kafka, offsets, outbox
@@ -30,7 +30,7 @@ async def survey(settings: Settings) -> SystemOut:
     """Every part at once, asked from a gateway replica; none may hold the answer up longer
     than its own timeout."""
     actors, deployments, (kafka_part, bounds), (database_part, backlog) = await asyncio.gather(
-        asyncio.gather(*(_actor(name) for name in actor_names(settings))),
+        asyncio.gather(*(_actor(name) for name in naming.every_actor(settings.ledger_shards))),
         _deployments(serve.get_replica_context().app_name),
         _kafka(settings),
         _database(),
@@ -41,15 +41,6 @@ async def survey(settings: Settings) -> SystemOut:
         consumers=consumers,
         outbox_backlog=backlog,
     )
-
-
-def actor_names(settings: Settings) -> list[str]:
-    return [
-        naming.OUTBOX_RELAY,
-        *(naming.ledger_shard(index) for index in range(settings.ledger_shards)),
-        naming.MESSAGING,
-        *(naming.courier(channel) for channel in Channel),
-    ]
 
 
 async def _actor(name: str) -> PartStateOut:

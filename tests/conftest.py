@@ -18,6 +18,7 @@ from adapters import database
 from adapters.config import Settings
 from adapters.database import credentials
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from serve import ray_environment
 from tests import smtp_server as smtp
 from tests import twilio_server as twilio
 from tests.smtp_server import RecordingSmtp
@@ -25,6 +26,10 @@ from tests.twilio_server import FakeTwilio
 
 if TYPE_CHECKING:
     from serve.system import RunningSystem
+
+# The session's local Ray listens on loopback as `ledgerflow up`'s does (no test module has
+# imported ray yet when pytest loads this file).
+ray_environment.keep_local_ray_on_loopback()
 
 TEST_PARTITIONS = 4
 TWILIO_FROM = "+15005550006"

@@ -75,3 +75,10 @@ class Conflict(DomainError):
 class LedgerBehind(DomainError):
     def __init__(self) -> None:
         super().__init__("the ledger has not caught up with your last change yet; retry shortly")
+
+
+class LedgerUnavailable(DomainError):
+    """The shard that owns the user's ledger does not exist yet, has died or does not answer."""
+
+    def __init__(self) -> None:
+        super().__init__("the ledger is starting or restarting; retry shortly")

@@ -31,7 +31,7 @@ async def create(user: CurrentUser, body: BudgetIn, ledger: LedgerReads) -> Budg
 async def listing(user: CurrentUser, ledger: LedgerReads) -> list[BudgetOut]:
     """Every budget with its position in the current period of your time zone."""
     sequence, today = await ledger.last_sequence(user.user_id)
-    positions = await ledger.shard(user.user_id).budgets.remote(user.user_id, sequence, today)
+    positions = await ledger.budgets(user.user_id, sequence, today)
     return sorted((out(p) for p in positions), key=lambda b: (b.category, b.period))
 
 
@@ -43,8 +43,7 @@ async def read(
     period: Annotated[date | None, Query(description="a day of the period to show")] = None,
 ) -> BudgetOut:
     sequence, today = await ledger.last_sequence(user.user_id)
-    shard = ledger.shard(user.user_id)
-    return out(await shard.budget.remote(user.user_id, sequence, budget_id, period or today))
+    return out(await ledger.budget(user.user_id, sequence, budget_id, period or today))
 
 
 @router.patch("/{budget_id}")

@@ -35,7 +35,6 @@ def page() -> tuple[str, dict[str, str]]:
     )
     headers = {
         "Content-Security-Policy": policy,
-        "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",
     }
