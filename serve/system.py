@@ -39,6 +39,7 @@ class RunningSystem:
             "docs": f"{self.api_url}/docs"
             if self.settings.api_docs
             else "off (LEDGERFLOW_API_DOCS=0)",
+            "admin": f"{self.api_url}/admin",
             "dashboard": self.dashboard_url or "(not available)",
             "database": _describe_database(self.settings.database_url or "", self.postgres),
             "kafka": f"{self.settings.kafka_bootstrap}"
