@@ -11,8 +11,10 @@ from adapters.models import DeadLetterRecord
 
 async def record(connection: BaseDBAsyncClient, letter: DeadLetter) -> None:
     await DeadLetterRecord.create(
-        topic=letter.topic,
-        reason=letter.reason,
+        topic=letter.topic[:128],
+        # A reason can quote the record, and PostgreSQL's text takes no NUL: one would fail the
+        # consumer's commit, and again at every restart.
+        reason=letter.reason.replace("\x00", "\ufffd"),
         key=letter.key,
         value=letter.value,
         delivery_id=letter.delivery_id,
