@@ -29,16 +29,16 @@ class User(Model):
         table = "users"
 
 
-class LoginFailures(Model):
-    """Consecutive failed logins per e-mail, known account or not, for throttling."""
+class ThrottleBucket(Model):
+    """Attempts counted by one throttling rule for one subject; the key hashes both."""
 
-    email_key = fields.CharField(max_length=254, primary_key=True)
-    failures = fields.IntField(default=0)
-    last_failure_at = fields.DatetimeField()
+    key = fields.CharField(max_length=64, primary_key=True)
+    attempts = fields.IntField()
+    last_attempt_at = fields.DatetimeField(db_index=True)
     locked_until = fields.DatetimeField(null=True)
 
     class Meta:
-        table = "login_failures"
+        table = "throttle_buckets"
 
 
 class Session(Model):

@@ -9,6 +9,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from actors.domain.errors import InvalidInput
+from actors.domain.periods import FIRST_DAY, LAST_DAY
 
 M = TypeVar("M", bound=Model)
 
@@ -40,7 +41,11 @@ def _write(when: datetime, last_id: Any) -> str:
 def _read(cursor: str, model: type[Model]) -> tuple[datetime, Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        when, last_id = raw.split("|")
-        return datetime.fromisoformat(when), model._meta.pk.to_python_value(last_id)
+        text, last_id = raw.split("|")
+        when = datetime.fromisoformat(text)
+        # A made-up cursor must not take the query past what the database can hold.
+        if when.tzinfo is None or not FIRST_DAY <= when.date() <= LAST_DAY:
+            raise ValueError(text)
+        return when, model._meta.pk.to_python_value(last_id)
     except ValueError as error:
         raise InvalidInput("cursor", "is not a cursor this API returned") from error

@@ -1,7 +1,6 @@
-"""Accounts in PostgreSQL: users, their registration event, failed-login counts, and what an
-admin changes: roles and locks, each recorded in the audit log."""
+"""Accounts in PostgreSQL: users and their registration event, and what an admin changes:
+roles and locks, each recorded in the audit log."""
 
-import math
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -9,13 +8,13 @@ from uuid import UUID
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from actors.domain import preferences, throttle
+from actors.domain import preferences
 from actors.domain.errors import EmailTaken, Forbidden, NotFound
 from actors.domain.events import Event, Topic
 from actors.domain.roles import Role
 from adapters import audit, outbox, pages, sessions
 from adapters.audit import Action, Actor
-from adapters.models import LoginFailures, User
+from adapters.models import User
 
 
 def email_key(email: str) -> str:
@@ -76,39 +75,6 @@ async def update(user_id: UUID, changes: dict[str, Any]) -> User:
 
 async def set_password_hash(user_id: UUID, password_hash: str) -> None:
     await User.filter(id=user_id).update(password_hash=password_hash)
-
-
-async def seconds_locked(email: str, now: datetime) -> int | None:
-    """Seconds until the account may try again, or None when it is not locked."""
-    record = await LoginFailures.get_or_none(email_key=email_key(email))
-    if record is None or record.locked_until is None or record.locked_until <= now:
-        return None
-    return max(1, math.ceil((record.locked_until - now).total_seconds()))
-
-
-async def record_failure(email: str, now: datetime) -> None:
-    async with in_transaction() as connection:
-        # Insert-or-lock so that concurrent failures for one e-mail all count.
-        await connection.execute_query(
-            "INSERT INTO login_failures (email_key, failures, last_failure_at)"
-            " VALUES ($1, 0, $2) ON CONFLICT (email_key) DO NOTHING",
-            [email_key(email), now],
-        )
-        record = (
-            await LoginFailures.select_for_update()
-            .using_db(connection)
-            .get(email_key=email_key(email))
-        )
-        forgotten = now - record.last_failure_at > throttle.FAILURE_MEMORY
-        record.failures = 1 if forgotten else record.failures + 1
-        record.last_failure_at = now
-        lock = throttle.lock_duration(record.failures)
-        record.locked_until = now + lock if lock else None
-        await record.save(using_db=connection)
-
-
-async def clear_failures(email: str) -> None:
-    await LoginFailures.filter(email_key=email_key(email)).delete()
 
 
 async def page(email: str | None, limit: int, cursor: str | None) -> tuple[list[User], str | None]:

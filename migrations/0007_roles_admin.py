@@ -8,7 +8,7 @@ from tortoise.indexes import Index
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledgerflow", "0005_user_sequence")]
+    dependencies = [("ledgerflow", "0006_throttle_buckets")]
 
     initial = False
 

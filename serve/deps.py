@@ -1,6 +1,6 @@
-"""The typed dependencies routes take: the caller (an admin, for the admin routes), the
-services, the ledger reader and the settings, all read from the app state that the gateway
-fills when its replica starts."""
+"""The typed dependencies routes take: the caller (an admin, for the admin routes) and its
+address, the services, the ledger reader and the settings, all read from the request or the app
+state that the gateway fills when it starts."""
 
 from typing import Annotated
 
@@ -51,6 +51,13 @@ async def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+async def _client_address(request: Request) -> str:
+    # Ray's HTTP servers (uvicorn) have already put the real address here: they take it from
+    # X-Forwarded-For only on a connection from a trusted proxy (FORWARDED_ALLOW_IPS), and our
+    # HAProxy writes that header itself (serve/haproxy.py). README: "The client's address".
+    return request.client.host if request.client else "unknown"
+
+
 async def _revoked(request: Request) -> RevokedSessions:
     return request.app.state.revoked  # type: ignore[no-any-return]
 
@@ -72,6 +79,7 @@ CurrentUser = Annotated[AccessClaims, Depends(_current_claims)]
 CurrentAdmin = Annotated[AccessClaims, Depends(_current_admin)]
 AdminActor = Annotated[Actor, Depends(_admin_actor)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+ClientAddress = Annotated[str, Depends(_client_address)]
 RevokedSessionsDep = Annotated[RevokedSessions, Depends(_revoked)]
 LedgerReads = Annotated[LedgerReader, Depends(_ledger)]
 UserServiceDep = Annotated[DeploymentHandle, Depends(_users)]

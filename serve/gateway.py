@@ -11,8 +11,12 @@ from adapters.config import Settings
 from adapters.revocations import RevokedSessions
 from serve import errors, response_headers
 from serve.auth import Authenticator
+from serve.body_limit import BodyLimit
 from serve.ledger_reader import LedgerReader
 from serve.routes import admin, budgets, goals, health, panel, tokens, transactions, users
+
+# The largest body any route needs is a few hundred bytes.
+MAX_BODY_BYTES = 64 * 1024
 
 
 def build_api(*, docs: bool = True) -> FastAPI:
@@ -26,6 +30,7 @@ def build_api(*, docs: bool = True) -> FastAPI:
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
     )
+    api.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     errors.install(api)
     response_headers.install(api)
     for routes in (health, users, tokens, transactions, budgets, goals, admin, panel):

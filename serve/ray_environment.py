@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from adapters.embedded import free_port
-from serve import haproxy_binds
+from serve import haproxy
 
 #: Ray's one-machine mode (its default on macOS and Windows): the node's address is 127.0.0.1, so
 #: the GCS, the raylet, every worker's gRPC server, the dashboard agent, the runtime-env agent and
@@ -33,8 +33,15 @@ def use_fast_mode(home: Path, api_host: str) -> None:
     # HAProxy mode listens on fixed default ports besides the API's: take free ones.
     for port_variable in HA_PROXY_PORTS:
         os.environ.setdefault(port_variable, str(free_port()))
-    if not _every_interface(api_host):
-        haproxy_binds.install(home, api_host)
+    # HAProxy writes each client's address into X-Forwarded-For; the gateway's uvicorn believes
+    # that header from HAProxy on the same node, as it trusts loopback by default.
+    haproxy.install(home, None if _every_interface(api_host) else api_host)
+
+
+def use_serve_proxy() -> None:
+    """Serve's own proxy is the edge: it believes no client's X-Forwarded-For, not even from
+    loopback (uvicorn's default), unless the operator names a proxy in front of it."""
+    os.environ.setdefault("FORWARDED_ALLOW_IPS", "")
 
 
 def _every_interface(host: str) -> bool:

@@ -167,6 +167,8 @@ def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSyste
 def _start_ray(settings: Settings, system: RunningSystem, host: str, say: Say) -> None:
     if settings.fast_mode:
         ray_environment.use_fast_mode(settings.home, host)
+    else:
+        ray_environment.use_serve_proxy()
     # ray.init installs a SIGTERM handler of its own (sys.exit): keep the caller's.
     keep = signal.getsignal(signal.SIGTERM) if _on_main_thread() else None
     if settings.ray_address:

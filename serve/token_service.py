@@ -5,9 +5,10 @@ from uuid import UUID
 
 from ray import serve
 
+from actors.domain import throttle
 from actors.domain.roles import Role
 from actors.domain.tokens import AccessTokenIssuer, hash_refresh_token, new_refresh_token
-from adapters import database, sessions
+from adapters import database, sessions, throttle_buckets
 from adapters.config import Settings
 from serve.schemas import TokenPairOut
 
@@ -30,8 +31,12 @@ class TokenService:
         )
         return self._pair(user_id, session_id, role, refresh, now)
 
-    async def refresh(self, refresh_token: str) -> TokenPairOut:
+    async def refresh(self, refresh_token: str, client: str) -> TokenPairOut:
+        """A new pair for a live refresh token. Every attempt is counted against the client's
+        address first; one that succeeds gives its count back, so only refusals add up."""
         now = datetime.now(UTC)
+        bucket = (throttle.REFRESH_FROM_ADDRESS, (client,))
+        await throttle_buckets.reserve(*bucket, now)
         successor = new_refresh_token()
         user_id, session_id, role = await sessions.rotate(
             hash_refresh_token(refresh_token),
@@ -39,6 +44,7 @@ class TokenService:
             now,
             self._policy.refresh_ttl,
         )
+        await throttle_buckets.release(*bucket)
         return self._pair(user_id, session_id, role, successor, now)
 
     async def close_session(self, user_id: UUID, session_id: UUID, refresh_token: str) -> None:

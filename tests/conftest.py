@@ -21,6 +21,7 @@ from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from serve import ray_environment
 from tests import smtp_server as smtp
 from tests import twilio_server as twilio
+from tests.client_addresses import any_loopback, client_from
 from tests.smtp_server import RecordingSmtp
 from tests.twilio_server import FakeTwilio
 
@@ -156,5 +157,7 @@ def system(prepared: Settings) -> Iterator["RunningSystem"]:
 
 @pytest.fixture
 async def api(system: "RunningSystem") -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=system.api_url, timeout=30) as client:
+    """A client from an address of its own, so that the per-address limits of one test (ten
+    sign-ups an hour, ...) never carry over to the next."""
+    async with client_from(system.api_url, any_loopback()) as client:
         yield client

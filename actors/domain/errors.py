@@ -27,9 +27,11 @@ class InvalidCredentials(DomainError):
         super().__init__("e-mail or password is wrong")
 
 
-class LoginThrottled(DomainError):
-    def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(f"too many failed logins; retry in {retry_after_seconds} s")
+class Throttled(DomainError):
+    """Too many attempts of some kind: `limits` says which, the client retries after a while."""
+
+    def __init__(self, limits: str, retry_after_seconds: int) -> None:
+        super().__init__(f"{limits}; retry in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
 
 
@@ -66,6 +68,7 @@ class InvalidInput(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.message = message
 
 
 class Conflict(DomainError):

@@ -5,6 +5,11 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+# The days the API accepts, in any time zone: dates are input, and a period rule must never
+# overflow on one. The rules below hold over every date Python has, these and beyond.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2200, 12, 31)
+
 
 class Period(StrEnum):
     WEEKLY = "weekly"
@@ -28,10 +33,10 @@ def period_start(period: Period, day: date) -> date:
 
 
 def period_end(period: Period, day: date) -> date:
-    """The last day of the period holding `day` (inclusive)."""
+    """The last day of the period holding `day` (inclusive); the week of date.max ends there."""
     start = period_start(period, day)
     if period is Period.WEEKLY:
-        return start + timedelta(days=6)
+        return start + min(timedelta(days=6), date.max - start)
     if period is Period.MONTHLY:
         return start.replace(day=calendar.monthrange(start.year, start.month)[1])
     return start.replace(month=12, day=31)

@@ -104,7 +104,7 @@ async def test_up_on_loopback_stops_with_its_group_and_starts_again_on_the_same_
     tmp_path: Path,
 ) -> None:
     home, port = tmp_path / "home", free_port()
-    email, password = "first-run@example.com", "s3cret-pass"
+    email, password = "first-run@example.com", "velvet otter quilt"
     async with running(home, port) as up:
         await up.ready()
         output = "\n".join(up.lines)

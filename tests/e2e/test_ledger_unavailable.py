@@ -44,6 +44,8 @@ async def test_a_read_while_its_shard_is_gone_is_a_503_then_answers_again(
     assert starting.json() == {"status": "starting", "waiting_for": [name]}
 
     restarted = ledger_shard.start(settings.model_copy(update={"jwt_private_key": None}))
+    # Held for the session as `up` holds its actors: Ray ends an actor nobody holds a handle to.
+    system.actors += restarted
     await restarted[index].ready.remote()
 
     async def answers() -> bool:
