@@ -1,6 +1,8 @@
-"""`ledgerflow up` starts the whole system in the foreground; `ledgerflow status` reports on it."""
+"""`ledgerflow up` starts the whole system in the foreground; `ledgerflow status` reports on it;
+`ledgerflow admin grant|revoke EMAIL` changes a user's role, while it runs or not."""
 
 import argparse
+import asyncio
 import json
 import logging
 import signal
@@ -12,6 +14,7 @@ from collections.abc import Callable
 
 import psutil
 
+from actors.domain.roles import Role
 from adapters import processes
 from adapters.config import Settings
 from serve import ray_environment
@@ -122,6 +125,43 @@ def _readiness(api: str) -> str:
         return f"not answering ({error})"
 
 
+def admin(action: str, email: str) -> int:
+    """Give or take the admin role, in the database of `up`: DATABASE_URL, or the home's embedded
+    PostgreSQL (the running one if `up` runs, else started for this and stopped after)."""
+    from serve import system
+
+    role = Role.ADMIN if action == "grant" else Role.USER
+    settings = Settings()
+    if settings.database_url is not None:
+        return asyncio.run(_set_role(settings.database_url, email, role))
+    postgres = system.embedded_postgres(settings.home.resolve(), _say)
+    database_url = postgres.start()
+    try:
+        return asyncio.run(_set_role(database_url, email, role))
+    finally:
+        if not postgres.reused:
+            _say("stopping the embedded PostgreSQL")
+            postgres.stop()
+
+
+async def _set_role(database_url: str, email: str, role: Role) -> int:
+    from actors.domain.errors import NotFound
+    from adapters import database, users
+    from adapters.audit import Actor
+
+    await database.migrate(database_url)  # a no-op unless this home was never started
+    await database.connect(database_url, pool_size=1)
+    try:
+        user = await users.set_role(email, role, Actor.command_line())
+    except NotFound as error:
+        print(f"ledgerflow: {error}", file=sys.stderr)
+        return 1
+    finally:
+        await database.disconnect()
+    _say(f"{user.email} now has the role {role}, from their next login or token refresh")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="ledgerflow", description=__doc__)
@@ -130,9 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--http-host", default="127.0.0.1")
     start.add_argument("--http-port", type=int, default=8000)
     commands.add_parser("status", help="say what is running")
+    roles = commands.add_parser("admin", help="give or take a user's admin role")
+    changes = roles.add_subparsers(dest="action", required=True)
+    for action, meaning in (("grant", "make the user an admin"), ("revoke", "make them a user")):
+        changes.add_parser(action, help=meaning).add_argument("email")
     args = parser.parse_args(argv)
     if args.command == "up":
         return up(args.http_host, args.http_port)
+    if args.command == "admin":
+        return admin(args.action, args.email)
     return status()
 
 

@@ -13,7 +13,7 @@ from serve import errors, response_headers
 from serve.auth import Authenticator
 from serve.body_limit import BodyLimit
 from serve.ledger_reader import LedgerReader
-from serve.routes import budgets, goals, health, tokens, transactions, users
+from serve.routes import admin, budgets, goals, health, panel, tokens, transactions, users
 
 # The largest body any route needs is a few hundred bytes.
 MAX_BODY_BYTES = 64 * 1024
@@ -33,7 +33,7 @@ def build_api(*, docs: bool = True) -> FastAPI:
     api.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     errors.install(api)
     response_headers.install(api)
-    for routes in (health, users, tokens, transactions, budgets, goals):
+    for routes in (health, users, tokens, transactions, budgets, goals, admin, panel):
         api.include_router(routes.router)
     return api
 
@@ -62,6 +62,7 @@ class Gateway:
         self._api.state.users = users
         self._api.state.tokens = tokens
         self._api.state.actor_names = naming.every_actor(settings.ledger_shards)
+        self._api.state.settings = settings
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         """Serve asks for the replica's app right after the constructor."""

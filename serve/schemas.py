@@ -4,7 +4,7 @@ it does not know is refused, whatever its method."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from actors.domain.ledger import DEFAULT_THRESHOLDS, BudgetStatus, EntryType
 from actors.domain.periods import Period
 from actors.domain.preferences import Channel, NotifiableTopic
+from actors.domain.roles import Role
 from serve.fields import (
     Amount,
     Category,
@@ -178,3 +179,75 @@ class GoalOut(BaseModel):
     percent: Decimal = Field(description="of the target saved, two places")
     achieved_at: datetime | None
     monthly_needed: Money | None = Field(description="to save each month to meet the deadline")
+
+
+# -- operators (the admin API)
+
+
+class AccountOut(BaseModel):
+    """A user as an admin sees them: never a password hash."""
+
+    id: UUID
+    name: str
+    email: str
+    phone: str | None
+    role: Role
+    locked_at: datetime | None = Field(description="when an admin locked it; null: not locked")
+    created_at: datetime
+
+
+class AccountPageOut(BaseModel):
+    items: list[AccountOut]
+    next_cursor: str | None
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    topic: str = Field(description="the topic of the record, or the event type of the message")
+    kind: Literal["undeliverable", "unreadable"] = Field(
+        description="a message a courier gave up on, or a record a consumer could not process"
+    )
+    reason: str
+    key: str | None
+    value: str = Field(description="the record, or the undeliverable message's summary")
+    delivery_id: int | None
+    created_at: datetime
+    replayed_at: datetime | None
+
+
+class DeadLetterPageOut(BaseModel):
+    items: list[DeadLetterOut]
+    next_cursor: str | None
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    actor: str = Field(description="the admin's e-mail, or cli: and the operator at a shell")
+    actor_id: UUID | None
+    action: str
+    target: str
+    created_at: datetime
+
+
+class AuditPageOut(BaseModel):
+    items: list[AuditEntryOut]
+    next_cursor: str | None
+
+
+class PartStateOut(BaseModel):
+    name: str
+    kind: Literal["server", "deployment", "actor"]
+    state: str = Field(description="ok, ready or HEALTHY when well; otherwise what is wrong")
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConsumerLagOut(BaseModel):
+    consumer: str
+    partitions: list[int]
+    lag: int = Field(description="records on the broker that it has not consumed yet")
+
+
+class SystemOut(BaseModel):
+    parts: list[PartStateOut]
+    consumers: list[ConsumerLagOut]
+    outbox_backlog: int = Field(description="events committed and not yet published")

@@ -6,6 +6,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import ray
@@ -38,6 +39,7 @@ class RunningSystem:
             "docs": f"{self.api_url}/docs"
             if self.settings.api_docs
             else "off (LEDGERFLOW_API_DOCS=0)",
+            "admin": f"{self.api_url}/admin",
             "dashboard": self.dashboard_url or "(not available)",
             "database": _describe_database(self.settings.database_url or "", self.postgres),
             "kafka": f"{self.settings.kafka_bootstrap}"
@@ -85,6 +87,19 @@ def _describe_database(url: str, postgres: EmbeddedPostgres | None) -> str:
     return f"embedded PostgreSQL 18, data in {postgres.pgdata}"
 
 
+def embedded_postgres(home: Path, say: Say) -> EmbeddedPostgres:
+    """The home's embedded PostgreSQL, to start: `start` attaches to the one already running on
+    its data folder (under a `ledgerflow up`, say) and tells by `reused`."""
+    postgres = EmbeddedPostgres(home)
+    if postgres.needs_init:
+        say("initialising the embedded PostgreSQL (first start, takes a few seconds)")
+    elif postgres.is_running():
+        say("using the embedded PostgreSQL already running")
+    else:
+        say("starting the embedded PostgreSQL")
+    return postgres
+
+
 def resolve_servers(settings: Settings, system: RunningSystem, say: Say) -> Settings:
     """Start the embedded PostgreSQL and broker for what the settings leave unconfigured. Each is
     on `system` before it starts, so that stopping `system` stops it even if its start was cut
@@ -93,12 +108,7 @@ def resolve_servers(settings: Settings, system: RunningSystem, say: Say) -> Sett
     home.mkdir(parents=True, exist_ok=True)
     updates: dict[str, Any] = {"home": home}
     if settings.database_url is None:
-        system.postgres = EmbeddedPostgres(home)
-        say(
-            "initialising the embedded PostgreSQL (first start, takes a few seconds)"
-            if system.postgres.needs_init
-            else "starting the embedded PostgreSQL"
-        )
+        system.postgres = embedded_postgres(home, say)
         updates["database_url"] = system.postgres.start()
     if settings.kafka_bootstrap is None:
         say("starting the embedded Kafka broker (Tansu)")

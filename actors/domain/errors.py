@@ -59,6 +59,11 @@ class Forbidden(DomainError):
     pass
 
 
+class AccountLocked(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("this account is locked by an administrator")
+
+
 class InvalidInput(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
