@@ -14,8 +14,9 @@ REASON_LIMIT = 1024  # characters of the reason
 VALUE_LIMIT = 4096  # bytes of the record's value, kept as text; its size and hash say the rest
 KEY_LIMIT = 64  # characters of the key, the width of the outbox's key column
 # The most a dead letter's JSON can take: a byte of the value kept escapes to at most six
-# characters, a character of the reason to at most twelve. Far below a broker's usual 1 MiB.
-LARGEST = 6 * VALUE_LIMIT + 12 * REASON_LIMIT + 12 * KEY_LIMIT + 1024
+# characters, a character of the reason or the key to at most twelve, and the rest (the topic,
+# a column of 64 characters, and the other fields) fits in 2 KiB. Far below a broker's 1 MiB.
+LARGEST = 6 * VALUE_LIMIT + 12 * REASON_LIMIT + 12 * KEY_LIMIT + 2048
 
 
 def reason_of(error: BaseException) -> str:
