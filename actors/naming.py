@@ -11,3 +11,15 @@ def ledger_shard(index: int) -> str:
 
 def courier(channel: str) -> str:
     return f"courier-{channel}"
+
+
+def every_actor(ledger_shards: int) -> list[str]:
+    """The long-lived actors `up` starts, by name."""
+    from actors.domain.preferences import Channel
+
+    return [
+        OUTBOX_RELAY,
+        *(ledger_shard(index) for index in range(ledger_shards)),
+        *(courier(channel) for channel in Channel),
+        MESSAGING,
+    ]

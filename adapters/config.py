@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # Serve's throughput-optimised mode with the HAProxy ingress; off with 0.
     fast_mode: bool = Field(True, validation_alias="LEDGERFLOW_FAST_MODE")
     num_cpus: int | None = Field(None, validation_alias="LEDGERFLOW_NUM_CPUS")
+    # The interactive documentation (/docs, /redoc, /openapi.json); off with 0.
+    api_docs: bool = Field(True, validation_alias="LEDGERFLOW_API_DOCS")
 
     jwt_private_key: str | None = Field(None, repr=False)
     jwt_issuer: str = "ledgerflow"

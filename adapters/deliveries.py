@@ -195,6 +195,20 @@ async def give_up(row: Delivery, reason: str, now: datetime) -> bool:
             attempts=row.attempts,
             failed_at=now,
         )
-        letter = DeadLetter(message.event_type.value, str(message.user_id).encode(), body, reason)
+        letter = DeadLetter(
+            message.event_type.value, str(message.user_id).encode(), body, reason, row.id
+        )
         await outbox.stage_dead_letter(connection, letter)
     return True
+
+
+async def revive(connection: BaseDBAsyncClient, delivery_id: int, now: datetime) -> bool:
+    """A dead message back to pending with its attempts reset, for its courier to send as if
+    new; False if it is not dead (sent, or already revived). Its row is still the claim of its
+    (event, channel, recipient): a revived message is sent once, like any other."""
+    changed = (
+        await Delivery.filter(id=delivery_id, state=DeliveryState.DEAD.value)
+        .using_db(connection)
+        .update(state=DeliveryState.PENDING.value, attempts=0, next_attempt_at=now, last_error=None)
+    )
+    return changed > 0

@@ -28,6 +28,8 @@ from urllib.parse import quote
 
 import psutil
 
+from adapters import processes
+
 __all__ = ["EmbeddedBroker", "EmbeddedPostgres", "EmbeddedServerError", "free_port"]
 
 _log = logging.getLogger(__name__)
@@ -69,38 +71,6 @@ def _file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _process_or_none(pid: int) -> psutil.Process | None:
-    try:
-        proc = psutil.Process(pid)
-        return proc if proc.status() != psutil.STATUS_ZOMBIE else None
-    except psutil.Error:
-        return None
-
-
-def _wait_gone(pid: int, timeout: float) -> bool:
-    """Wait until ``pid`` has exited (a zombie counts as exited: a non-child postmaster or broker
-    is reaped by PID 1, possibly much later). Returns False on timeout."""
-    deadline = time.monotonic() + timeout
-    while _process_or_none(pid) is not None:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)  # reap it if it is our own child
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
-def _terminate(proc: psutil.Process, timeout: float, first: int = signal.SIGTERM) -> None:
-    """Send ``first`` (default SIGTERM), wait ``timeout`` seconds, then SIGKILL."""
-    with contextlib.suppress(psutil.NoSuchProcess):
-        proc.send_signal(first)
-    if not _wait_gone(proc.pid, timeout):
-        _log.warning("pid %s ignored signal %s, sending SIGKILL", proc.pid, first)
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.kill()
-        _wait_gone(proc.pid, 5.0)
 
 
 def _pg_bin_dir() -> Path:
@@ -283,9 +253,9 @@ class EmbeddedPostgres:
                 _pg_tool("pg_ctl", args, user=self._user, timeout=timeout + 5)
             except EmbeddedServerError as err:
                 _log.warning("%s; signalling postmaster %s", err, info.pid)
-                proc = _process_or_none(info.pid)
+                proc = processes.process_or_none(info.pid)
                 if proc is not None:
-                    _terminate(proc, timeout, first=signal.SIGINT)
+                    processes.end([proc], timeout, first=signal.SIGINT)
             self._info = None
 
     def url(self, database: str | None = None) -> str:
@@ -311,7 +281,7 @@ class EmbeddedPostgres:
         info = _PostmasterPid.read(self.pgdata)
         if info is None:
             return None
-        proc = _process_or_none(info.pid)
+        proc = processes.process_or_none(info.pid)
         if proc is None:
             return None
         try:
@@ -504,7 +474,7 @@ class EmbeddedBroker:
         return self._pid
 
     def is_running(self) -> bool:
-        return self._pid is not None and _process_or_none(self._pid) is not None
+        return self._pid is not None and processes.process_or_none(self._pid) is not None
 
     def start(self) -> str:
         """Start (or re-attach to) the broker; return the bootstrap address ``host:port``."""
@@ -537,9 +507,9 @@ class EmbeddedBroker:
         with _file_lock(self.home / ".broker.lock"):
             if self._pid is None:
                 self._adopt_leftover(probe=False)
-            proc = _process_or_none(self._pid) if self._pid else None
+            proc = processes.process_or_none(self._pid) if self._pid else None
             if proc is not None:
-                _terminate(proc, timeout)
+                processes.end([proc], timeout)
             if self._popen is not None:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self._popen.wait(1)  # reap the zombie
@@ -584,7 +554,7 @@ class EmbeddedBroker:
             ):
                 return True
             time.sleep(0.05)
-        _terminate(psutil.Process(self._pid), 2.0)
+        processes.end([psutil.Process(self._pid)], 2.0)
         self._popen.wait()
         self._popen, self._pid = None, None
         raise EmbeddedServerError(
@@ -598,7 +568,7 @@ class EmbeddedBroker:
             pid, port, host = int(state["pid"]), int(state["port"]), str(state["host"])
         except (OSError, ValueError, KeyError, TypeError):
             return False
-        proc = _process_or_none(pid)
+        proc = processes.process_or_none(pid)
         try:  # a tansu started by us for this home (cwd), not a recycled PID / someone else's
             ours = (
                 proc is not None
@@ -619,6 +589,6 @@ class EmbeddedBroker:
             return True
         assert proc is not None
         _log.warning("killing leftover Tansu broker pid %s", pid)
-        _terminate(proc, 2.0)
+        processes.end([proc], 2.0)
         self.state_path.unlink(missing_ok=True)
         return False

@@ -125,6 +125,26 @@ def consumer(settings: Settings) -> AIOKafkaConsumer:
     )
 
 
+async def log_bounds(
+    settings: Settings, topics: Iterable[str]
+) -> dict[tuple[str, int], tuple[int, int]]:
+    """(first offset, end offset) of every partition of the topics, as the broker has them."""
+    reader = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False)
+    await reader.start()
+    try:
+        await reader.topics()  # the metadata of every topic, for the partition counts
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(reader.partitions_for_topic(topic) or ())
+        ]
+        first = await reader.beginning_offsets(partitions)
+        end = await reader.end_offsets(partitions)
+    finally:
+        await reader.stop()
+    return {(tp.topic, tp.partition): (first[tp], end[tp]) for tp in partitions}
+
+
 async def resume(
     consumer: AIOKafkaConsumer,
     partitions: list[TopicPartition],

@@ -18,6 +18,10 @@ class User(Model):
     # event's `sequence`), so the ledger applies them in commit order and a read can wait until
     # the ledger has caught up with the user's last write.
     sequence = fields.BigIntField(default=0, db_default=0)
+    # Read at login and refresh into the access token's `role` claim (actors/domain/roles.py).
+    role = fields.CharField(max_length=16, default="user", db_default="user")
+    # Set by an admin: no login, no refresh, and every session revoked when it was set.
+    locked_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -25,16 +29,16 @@ class User(Model):
         table = "users"
 
 
-class LoginFailures(Model):
-    """Consecutive failed logins per e-mail, known account or not, for throttling."""
+class ThrottleBucket(Model):
+    """Attempts counted by one throttling rule for one subject; the key hashes both."""
 
-    email_key = fields.CharField(max_length=254, primary_key=True)
-    failures = fields.IntField(default=0)
-    last_failure_at = fields.DatetimeField()
+    key = fields.CharField(max_length=64, primary_key=True)
+    attempts = fields.IntField()
+    last_attempt_at = fields.DatetimeField(db_index=True)
     locked_until = fields.DatetimeField(null=True)
 
     class Meta:
-        table = "login_failures"
+        table = "throttle_buckets"
 
 
 class Session(Model):
@@ -190,3 +194,37 @@ class Delivery(Model):
         table = "deliveries"
         unique_together = (("event_id", "channel", "recipient"),)
         indexes = (("channel", "state", "next_attempt_at"), ("user_id", "channel", "created_at"))
+
+
+class DeadLetterRecord(Model):
+    """A record a consumer or a courier gave up on, written in the transaction that staged it
+    for its `<topic>.dead_letter` topic: what an operator lists and replays."""
+
+    id = fields.BigIntField(primary_key=True)
+    topic = fields.CharField(max_length=128)  # the topic it came from (or its event's type)
+    reason = fields.TextField()
+    key = fields.BinaryField(null=True)
+    value = fields.BinaryField()
+    # Set for a message a courier could not deliver: its row in the delivery log.
+    delivery_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    replayed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "dead_letters"
+        indexes = (("created_at", "id"),)
+
+
+class AuditEntry(Model):
+    """One admin action: who did what to which target, and when."""
+
+    id = fields.BigIntField(primary_key=True)
+    actor = fields.CharField(max_length=254)  # the admin's e-mail, or `cli:` and the OS user
+    actor_id = fields.UUIDField(null=True)  # the admin's user id; none from the command line
+    action = fields.CharField(max_length=32)
+    target = fields.CharField(max_length=254)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "audit_log"
+        indexes = (("created_at", "id"),)

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from actors.domain.dead_letter import DeadLetter, reason_of
 from actors.domain.events import Event
 from actors.domain.signatures import EventKey
-from adapters import kafka
+from adapters import dead_letters, kafka
 from adapters.models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -34,10 +34,21 @@ async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
 
 
 async def stage_dead_letter(connection: BaseDBAsyncClient, letter: DeadLetter) -> None:
-    """Stage a record that could not be processed for its dead-letter topic, with the reason."""
+    """Stage a record that could not be processed for its dead-letter topic, with the reason,
+    and keep it in the dead-letter table, where an operator finds and replays it."""
+    await dead_letters.record(connection, letter)
     await _insert(
         connection, [(uuid4(), letter.dead_letter_topic, letter.key_text, letter.to_json())]
     )
+
+
+async def stage_record(
+    connection: BaseDBAsyncClient, topic: str, key: bytes | None, value: bytes
+) -> None:
+    """Stage a record as it is rather than an event of ours: a dead letter, or one's original
+    record sent again."""
+    key_text = (key or b"").decode(errors="replace")[:64]
+    await _insert(connection, [(uuid4(), topic, key_text, value)])
 
 
 async def _insert(connection: BaseDBAsyncClient, rows: list[tuple[UUID, str, str, bytes]]) -> None:
@@ -138,6 +149,11 @@ async def _publish_dead_letter(
     except kafka.RECORD_REFUSED as again:
         # A dead letter's own dead-letter topic does not exist: the log is its last record.
         log.error("outbox relay: the dead letter of row %d is refused too (%s)", row.seq, again)
+
+
+async def backlog() -> int:
+    """Events committed and not yet published."""
+    return await OutboxEvent.filter(published_at=None).count()
 
 
 async def forget_published(now: datetime) -> int:

@@ -1,7 +1,6 @@
 """Transactions in PostgreSQL, each write staged with its ledger event in one transaction.
 Next: adapters/ledger_changes.py numbers the change and stages its event."""
 
-import base64
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -9,14 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from actors.domain.errors import InvalidInput, NotFound
+from actors.domain.errors import NotFound
 from actors.domain.events import Topic
 from actors.domain.ledger import Entry, EntryType
 from actors.domain.periods import local_date
-from adapters import ledger_changes
+from adapters import ledger_changes, pages
 from adapters.models import Goal, Transaction
 
 
@@ -132,25 +130,4 @@ async def page(
         query = query.filter(category=filters.category)
     if filters.type:
         query = query.filter(type=filters.type.value)
-    if cursor:
-        at, last_id = _read_cursor(cursor)
-        query = query.filter(Q(occurred_at__lt=at) | Q(occurred_at=at, id__lt=last_id))
-    rows = await query.order_by("-occurred_at", "-id").limit(limit + 1)
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, _write_cursor(rows[-1])
-
-
-def _write_cursor(row: Transaction) -> str:
-    raw = f"{row.occurred_at.isoformat()}|{row.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _read_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, last_id = raw.split("|")
-        return datetime.fromisoformat(at), UUID(last_id)
-    except ValueError as error:
-        raise InvalidInput("cursor", "is not a cursor this API returned") from error
+    return await pages.newest_first(query, "occurred_at", limit, cursor)

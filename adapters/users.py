@@ -1,6 +1,6 @@
-"""Accounts in PostgreSQL: users, their registration event, and failed-login counts."""
+"""Accounts in PostgreSQL: users and their registration event, and what an admin changes:
+roles and locks, each recorded in the audit log."""
 
-import math
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -8,11 +8,13 @@ from uuid import UUID
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from actors.domain import preferences, throttle
-from actors.domain.errors import EmailTaken, NotFound
+from actors.domain import preferences
+from actors.domain.errors import EmailTaken, Forbidden, NotFound
 from actors.domain.events import Event, Topic
-from adapters import outbox
-from adapters.models import LoginFailures, User
+from actors.domain.roles import Role
+from adapters import audit, outbox, pages, sessions
+from adapters.audit import Action, Actor
+from adapters.models import User
 
 
 def email_key(email: str) -> str:
@@ -75,34 +77,58 @@ async def set_password_hash(user_id: UUID, password_hash: str) -> None:
     await User.filter(id=user_id).update(password_hash=password_hash)
 
 
-async def seconds_locked(email: str, now: datetime) -> int | None:
-    """Seconds until the account may try again, or None when it is not locked."""
-    record = await LoginFailures.get_or_none(email_key=email_key(email))
-    if record is None or record.locked_until is None or record.locked_until <= now:
-        return None
-    return max(1, math.ceil((record.locked_until - now).total_seconds()))
+async def page(email: str | None, limit: int, cursor: str | None) -> tuple[list[User], str | None]:
+    """Newest first; `email` finds the one account with that e-mail, in any case."""
+    query = User.all() if email is None else User.filter(email_key=email_key(email))
+    return await pages.newest_first(query, "created_at", limit, cursor)
 
 
-async def record_failure(email: str, now: datetime) -> None:
+async def set_role(email: str, role: Role, actor: Actor) -> User:
+    """Give the account a role; its access tokens carry it from the next login or refresh."""
     async with in_transaction() as connection:
-        # Insert-or-lock so that concurrent failures for one e-mail all count.
-        await connection.execute_query(
-            "INSERT INTO login_failures (email_key, failures, last_failure_at)"
-            " VALUES ($1, 0, $2) ON CONFLICT (email_key) DO NOTHING",
-            [email_key(email), now],
-        )
-        record = (
-            await LoginFailures.select_for_update()
+        user = await (
+            User.select_for_update(no_key=True)
             .using_db(connection)
-            .get(email_key=email_key(email))
+            .get_or_none(email_key=email_key(email))
         )
-        forgotten = now - record.last_failure_at > throttle.FAILURE_MEMORY
-        record.failures = 1 if forgotten else record.failures + 1
-        record.last_failure_at = now
-        lock = throttle.lock_duration(record.failures)
-        record.locked_until = now + lock if lock else None
-        await record.save(using_db=connection)
+        if user is None:
+            raise NotFound(f"user with the e-mail {email}")
+        await User.filter(id=user.id).using_db(connection).update(role=role.value)
+        action = Action.GRANT if role is Role.ADMIN else Action.REVOKE
+        await audit.record(connection, actor, action, user.email)
+    user.role = role.value
+    return user
 
 
-async def clear_failures(email: str) -> None:
-    await LoginFailures.filter(email_key=email_key(email)).delete()
+async def lock(user_id: UUID, actor: Actor, now: datetime) -> tuple[User, list[UUID]]:
+    """Lock the account and revoke every session of it at once; returns the account and the
+    sessions revoked (every gateway replica hears of them at commit)."""
+    if actor.user_id == user_id:
+        raise Forbidden("an admin cannot lock their own account")
+    async with in_transaction() as connection:
+        # The row lock a login takes to open a session: a session opened meanwhile is revoked.
+        user = (
+            await User.select_for_update(no_key=True).using_db(connection).get_or_none(id=user_id)
+        )
+        if user is None:
+            raise NotFound("user")
+        if user.locked_at is None:
+            user.locked_at = now
+            await User.filter(id=user_id).using_db(connection).update(locked_at=now)
+        revoked = await sessions.revoke_all(user_id, "locked", now, connection)
+        await audit.record(connection, actor, Action.LOCK, user.email)
+    return user, revoked
+
+
+async def unlock(user_id: UUID, actor: Actor) -> User:
+    """Let the account log in again; the sessions the lock revoked stay revoked."""
+    async with in_transaction() as connection:
+        user = (
+            await User.select_for_update(no_key=True).using_db(connection).get_or_none(id=user_id)
+        )
+        if user is None:
+            raise NotFound("user")
+        user.locked_at = None
+        await User.filter(id=user_id).using_db(connection).update(locked_at=None)
+        await audit.record(connection, actor, Action.UNLOCK, user.email)
+    return user

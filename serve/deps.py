@@ -1,5 +1,6 @@
-"""The typed dependencies routes take: the caller, the services and the ledger reader, all
-read from the app state that the gateway fills when its replica starts."""
+"""The typed dependencies routes take: the caller (an admin, for the admin routes) and its
+address, the services, the ledger reader and the settings, all read from the request or the app
+state that the gateway fills when it starts."""
 
 from typing import Annotated
 
@@ -7,8 +8,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ray.serve.handle import DeploymentHandle
 
-from actors.domain.errors import InvalidToken
+from actors.domain.errors import Forbidden, InvalidToken
+from actors.domain.roles import Role
 from actors.domain.tokens import AccessClaims
+from adapters import users
+from adapters.audit import Actor
+from adapters.config import Settings
 from adapters.revocations import RevokedSessions
 from serve.auth import Authenticator
 from serve.ledger_reader import LedgerReader
@@ -25,6 +30,32 @@ async def _current_claims(
         raise InvalidToken("missing bearer token")
     authenticator: Authenticator = request.app.state.authenticator
     return authenticator.claims(credentials.credentials)
+
+
+async def _current_admin(
+    claims: Annotated[AccessClaims, Depends(_current_claims)],
+) -> AccessClaims:
+    if claims.role is not Role.ADMIN:
+        raise Forbidden("this needs the admin role")
+    return claims
+
+
+async def _admin_actor(
+    claims: Annotated[AccessClaims, Depends(_current_admin)],
+) -> Actor:
+    """The admin as the audit log names them: by their e-mail as it is now."""
+    return Actor((await users.by_id(claims.user_id)).email, claims.user_id)
+
+
+async def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+async def _client_address(request: Request) -> str:
+    # Ray's HTTP servers (uvicorn) have already put the real address here: they take it from
+    # X-Forwarded-For only on a connection from a trusted proxy (FORWARDED_ALLOW_IPS), and our
+    # HAProxy writes that header itself (serve/haproxy.py). README: "The client's address".
+    return request.client.host if request.client else "unknown"
 
 
 async def _revoked(request: Request) -> RevokedSessions:
@@ -44,6 +75,11 @@ async def _tokens(request: Request) -> DeploymentHandle:
 
 
 CurrentUser = Annotated[AccessClaims, Depends(_current_claims)]
+# 401 without a valid token (as CurrentUser), 403 with a token whose role is not admin.
+CurrentAdmin = Annotated[AccessClaims, Depends(_current_admin)]
+AdminActor = Annotated[Actor, Depends(_admin_actor)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+ClientAddress = Annotated[str, Depends(_client_address)]
 RevokedSessionsDep = Annotated[RevokedSessions, Depends(_revoked)]
 LedgerReads = Annotated[LedgerReader, Depends(_ledger)]
 UserServiceDep = Annotated[DeploymentHandle, Depends(_users)]

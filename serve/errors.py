@@ -13,21 +13,23 @@ from actors.domain.errors import (
     InvalidInput,
     InvalidToken,
     LedgerBehind,
-    LoginThrottled,
+    LedgerUnavailable,
     NotFound,
+    Throttled,
     TokenExpired,
 )
 
 STATUS: dict[type[DomainError], int] = {
     EmailTaken: 409,
     InvalidCredentials: 401,
-    LoginThrottled: 429,
+    Throttled: 429,
     InvalidToken: 401,
     NotFound: 404,
     Forbidden: 403,
     InvalidInput: 422,
     Conflict: 409,
     LedgerBehind: 503,
+    LedgerUnavailable: 503,
 }
 
 
@@ -47,20 +49,28 @@ def _status(error: DomainError) -> int:
 def domain_error_response(error: Exception) -> JSONResponse:
     cause = _cause(error)
     headers: dict[str, str] = {}
-    if isinstance(cause, LoginThrottled):
+    if isinstance(cause, Throttled):
         headers["Retry-After"] = str(cause.retry_after_seconds)
-    if isinstance(cause, LedgerBehind):
+    if isinstance(cause, LedgerBehind | LedgerUnavailable):
         headers["Retry-After"] = "1"
     if isinstance(cause, InvalidToken):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         if isinstance(cause, TokenExpired):
             headers["X-Token-Expired"] = "true"
-    return JSONResponse({"detail": str(cause)}, status_code=_status(cause), headers=headers)
+    body: dict[str, object] = {"detail": str(cause)}
+    if isinstance(cause, InvalidInput):
+        body["errors"] = [{"field": cause.field, "message": cause.message}]
+    return JSONResponse(body, status_code=_status(cause), headers=headers)
 
 
 def _field(location: tuple[str | int, ...]) -> str:
     names = [str(part) for part in location if part not in ("body", "query", "path")]
     return ".".join(names) or "body"
+
+
+def _message(text: str) -> str:
+    # Pydantic puts this before the message of a validator's ValueError.
+    return text.removeprefix("Value error, ")
 
 
 async def _on_domain_error(_request: Request, error: Exception) -> JSONResponse:
@@ -70,7 +80,8 @@ async def _on_domain_error(_request: Request, error: Exception) -> JSONResponse:
 async def _on_invalid_request(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     problems = [
-        {"field": _field(tuple(item["loc"])), "message": item["msg"]} for item in error.errors()
+        {"field": _field(tuple(item["loc"])), "message": _message(item["msg"])}
+        for item in error.errors()
     ]
     detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
     return JSONResponse({"detail": detail, "errors": problems}, status_code=422)

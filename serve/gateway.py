@@ -4,25 +4,36 @@ from fastapi import FastAPI
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
+from actors import naming
 from actors.domain.tokens import AccessTokenVerifier
 from adapters import database
 from adapters.config import Settings
 from adapters.revocations import RevokedSessions
-from serve import errors
+from serve import errors, response_headers
 from serve.auth import Authenticator
+from serve.body_limit import BodyLimit
 from serve.ledger_reader import LedgerReader
-from serve.routes import budgets, goals, health, tokens, transactions, users
+from serve.routes import admin, budgets, goals, health, panel, tokens, transactions, users
+
+# The largest body any route needs is a few hundred bytes.
+MAX_BODY_BYTES = 64 * 1024
 
 
-def build_api() -> FastAPI:
-    """Every router and the error handlers; the gateway fills the state that serve.deps reads."""
+def build_api(*, docs: bool = True) -> FastAPI:
+    """Every router and the error handlers; the gateway fills the state that serve.deps reads.
+    Without `docs`, /docs, /redoc and /openapi.json do not exist (LEDGERFLOW_API_DOCS=0)."""
     api = FastAPI(
         title="ledgerflow",
         summary="Personal finance: transactions, budgets and goals, with alerts by e-mail and SMS.",
         version="0.1.0",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
+    api.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     errors.install(api)
-    for routes in (health, users, tokens, transactions, budgets, goals):
+    response_headers.install(api)
+    for routes in (health, users, tokens, transactions, budgets, goals, admin, panel):
         api.include_router(routes.router)
     return api
 
@@ -44,12 +55,14 @@ class Gateway:
         verifier = AccessTokenVerifier(jwt_public_key, settings.token_policy)
         # The replica's own app, built here: an app given to @serve.ingress reaches the replica
         # as a pickled copy, which state set in this constructor would never reach.
-        self._api = build_api()
+        self._api = build_api(docs=settings.api_docs)
         self._api.state.authenticator = Authenticator(verifier, revoked)
         self._api.state.revoked = revoked
         self._api.state.ledger = LedgerReader(settings)
         self._api.state.users = users
         self._api.state.tokens = tokens
+        self._api.state.actor_names = naming.every_actor(settings.ledger_shards)
+        self._api.state.settings = settings
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         """Serve asks for the replica's app right after the constructor."""

@@ -1,17 +1,25 @@
 """Reads of live budget and goal positions from the shard that owns the user."""
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 import ray
+from ray.exceptions import RayActorError
 from tortoise import connections
 
 from actors import naming
+from actors.domain.errors import LedgerUnavailable
+from actors.domain.ledger import BudgetPosition, GoalPosition
 from actors.domain.periods import local_date
 from actors.ownership import Ownership
 from adapters import ledger_changes
 from adapters.config import Settings
+
+#: A running shard answers within its own 5 s (or says LedgerBehind); one that is still starting
+#: waits for its first load without a bound, so the reader bounds the whole call.
+ANSWER_WITHIN_SECONDS = 10.0
 
 
 class LedgerReader:
@@ -19,18 +27,49 @@ class LedgerReader:
         self._ownership = Ownership.of(settings)
         self._handles: dict[int, Any] = {}
 
-    def shard(self, user_id: UUID) -> Any:
-        """The actor owning the user's partition."""
-        index = self._ownership.shard_of(user_id)
-        if index not in self._handles:
-            self._handles[index] = ray.get_actor(
-                naming.ledger_shard(index), namespace=naming.NAMESPACE
-            )
-        return self._handles[index]
-
     async def last_sequence(self, user_id: UUID) -> tuple[int, date]:
         """Read-your-writes: the user's last change, which the shard must have applied before
         it answers, and today's date in the user's time zone."""
         connection = connections.get("default")
         sequence, timezone = await ledger_changes.last_sequence(connection, user_id)
         return sequence, local_date(datetime.now(UTC), timezone)
+
+    async def budgets(self, user_id: UUID, sequence: int, day: date) -> list[BudgetPosition]:
+        return await self._ask(user_id, "budgets", sequence, day)  # type: ignore[no-any-return]
+
+    async def budget(
+        self, user_id: UUID, sequence: int, budget_id: UUID, day: date
+    ) -> BudgetPosition:
+        return await self._ask(user_id, "budget", sequence, budget_id, day)  # type: ignore[no-any-return]
+
+    async def goals(self, user_id: UUID, sequence: int, today: date) -> list[GoalPosition]:
+        return await self._ask(user_id, "goals", sequence, today)  # type: ignore[no-any-return]
+
+    async def goal(self, user_id: UUID, sequence: int, goal_id: UUID, today: date) -> GoalPosition:
+        return await self._ask(user_id, "goal", sequence, goal_id, today)  # type: ignore[no-any-return]
+
+    async def _ask(self, user_id: UUID, method: str, *args: object) -> Any:
+        """Call the shard owning the user: the same partition the producer's partitioner picks.
+        A shard that does not exist yet (the API answers before `up` has started the actors),
+        has died or does not answer is LedgerUnavailable, a 503, never a 500."""
+        index = self._ownership.shard_of(user_id)
+        shard = self._handles.get(index) or self._find(index)
+        try:
+            answer = asyncio.ensure_future(getattr(shard, method).remote(user_id, *args))
+            done, _ = await asyncio.wait({answer}, timeout=ANSWER_WITHIN_SECONDS)
+            if not done:
+                answer.cancel()
+                raise LedgerUnavailable()
+            return answer.result()
+        except RayActorError as error:
+            # A handle to a dead actor stays dead: look the shard up again next time.
+            self._handles.pop(index, None)
+            raise LedgerUnavailable() from error
+
+    def _find(self, index: int) -> Any:
+        try:
+            handle = ray.get_actor(naming.ledger_shard(index), namespace=naming.NAMESPACE)
+        except ValueError as error:  # Ray's answer for a name that no live actor holds
+            raise LedgerUnavailable() from error
+        self._handles[index] = handle
+        return handle

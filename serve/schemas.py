@@ -1,88 +1,60 @@
 """The HTTP API's bodies, named one way (`XIn` a body that creates or sends, `XChanges` a
-PATCH body, `XOut` a response), and the annotated field types they share."""
+PATCH body, `XOut` a response), made of the field types in serve/fields.py. A body with a field
+it does not know is refused, whatever its method."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    EmailStr,
-    Field,
-    PlainSerializer,
-    StringConstraints,
-)
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from actors.domain.ledger import DEFAULT_THRESHOLDS, BudgetStatus, EntryType
-from actors.domain.money import check_amount
 from actors.domain.periods import Period
 from actors.domain.preferences import Channel, NotifiableTopic
-
-# -- field types
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Password = Annotated[str, Field(min_length=8, max_length=256)]
-# E.164: what Twilio accepts as a destination.
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+[1-9]\d{6,14}$")]
-
-
-def _known_timezone(name: str) -> str:
-    if name not in available_timezones():
-        raise ValueError(f"unknown IANA time zone {name!r}")
-    ZoneInfo(name)
-    return name
-
-
-TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
-
-# Accepted as a JSON number or a decimal string; answered as a string with two places.
-Amount = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(check_amount)]
-Money = Annotated[Decimal, PlainSerializer(lambda value: f"{value:.2f}", return_type=str)]
-Category = Annotated[
-    str, Field(min_length=1, max_length=64), AfterValidator(lambda value: value.strip().lower())
-]
-Description = Annotated[str, Field(max_length=500)]
+from actors.domain.roles import Role
+from serve.fields import (
+    Amount,
+    Category,
+    Day,
+    Description,
+    EmailText,
+    Instant,
+    Money,
+    Name,
+    Password,
+    Phone,
+    Thresholds,
+    TimeZoneName,
+)
 
 
-def _thresholds(values: list[int]) -> list[int]:
-    if len(set(values)) != len(values):
-        raise ValueError("thresholds must be distinct")
-    return sorted(values)
+class Body(BaseModel):
+    """A request body: unknown fields are refused, not ignored."""
 
+    model_config = ConfigDict(extra="forbid")
 
-Thresholds = Annotated[
-    list[Annotated[int, Field(ge=1, le=1000)]],
-    Field(min_length=1, max_length=10),
-    AfterValidator(_thresholds),
-]
 
 # -- users and tokens
 
 
-class UserIn(BaseModel):
+class UserIn(Body):
     name: Name
     email: EmailStr
     password: Password
     phone: Phone | None = None
 
 
-class CredentialsIn(BaseModel):
-    email: Annotated[str, Field(min_length=1, max_length=254)]
+class CredentialsIn(Body):
+    email: EmailText
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
 
-class RefreshTokenIn(BaseModel):
+class RefreshTokenIn(Body):
     refresh_token: Annotated[str, Field(min_length=1, max_length=256)]
 
 
-class UserChanges(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserChanges(Body):
     name: Name | None = None
     phone: Phone | None = None
     timezone: TimeZoneName | None = None
@@ -109,26 +81,24 @@ class TokenPairOut(BaseModel):
 # -- transactions
 
 
-class TransactionIn(BaseModel):
+class TransactionIn(Body):
     model_config = ConfigDict(populate_by_name=True)
 
     amount: Amount
     type: EntryType
     category: Category
     description: Description | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Instant | None = None
     goal_id: UUID | None = None
     user_id: UUID | None = Field(None, alias="userId", description="if given, the token's user")
 
 
-class TransactionChanges(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TransactionChanges(Body):
     amount: Amount | None = None
     type: EntryType | None = None
     category: Category | None = None
     description: Description | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Instant | None = None
     goal_id: UUID | None = None
 
 
@@ -152,16 +122,14 @@ class TransactionPageOut(BaseModel):
 # -- budgets
 
 
-class BudgetIn(BaseModel):
+class BudgetIn(Body):
     category: Category
     limit: Amount
     period: Period
     alert_thresholds: Thresholds = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS))
 
 
-class BudgetChanges(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BudgetChanges(Body):
     category: Category | None = None
     limit: Amount | None = None
     period: Period | None = None
@@ -185,21 +153,19 @@ class BudgetOut(BaseModel):
 # -- goals
 
 
-class GoalIn(BaseModel):
+class GoalIn(Body):
     name: Name
     target_amount: Amount
-    deadline: date | None = None
+    deadline: Day | None = None
 
 
-class GoalChanges(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class GoalChanges(Body):
     name: Name | None = None
     target_amount: Amount | None = None
-    deadline: date | None = None
+    deadline: Day | None = None
 
 
-class ContributionIn(BaseModel):
+class ContributionIn(Body):
     amount: Amount
 
 
@@ -213,3 +179,75 @@ class GoalOut(BaseModel):
     percent: Decimal = Field(description="of the target saved, two places")
     achieved_at: datetime | None
     monthly_needed: Money | None = Field(description="to save each month to meet the deadline")
+
+
+# -- operators (the admin API)
+
+
+class AccountOut(BaseModel):
+    """A user as an admin sees them: never a password hash."""
+
+    id: UUID
+    name: str
+    email: str
+    phone: str | None
+    role: Role
+    locked_at: datetime | None = Field(description="when an admin locked it; null: not locked")
+    created_at: datetime
+
+
+class AccountPageOut(BaseModel):
+    items: list[AccountOut]
+    next_cursor: str | None
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    topic: str = Field(description="the topic of the record, or the event type of the message")
+    kind: Literal["undeliverable", "unreadable"] = Field(
+        description="a message a courier gave up on, or a record a consumer could not process"
+    )
+    reason: str
+    key: str | None
+    value: str = Field(description="the record, or the undeliverable message's summary")
+    delivery_id: int | None
+    created_at: datetime
+    replayed_at: datetime | None
+
+
+class DeadLetterPageOut(BaseModel):
+    items: list[DeadLetterOut]
+    next_cursor: str | None
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    actor: str = Field(description="the admin's e-mail, or cli: and the operator at a shell")
+    actor_id: UUID | None
+    action: str
+    target: str
+    created_at: datetime
+
+
+class AuditPageOut(BaseModel):
+    items: list[AuditEntryOut]
+    next_cursor: str | None
+
+
+class PartStateOut(BaseModel):
+    name: str
+    kind: Literal["server", "deployment", "actor"]
+    state: str = Field(description="ok, ready or HEALTHY when well; otherwise what is wrong")
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConsumerLagOut(BaseModel):
+    consumer: str
+    partitions: list[int]
+    lag: int = Field(description="records on the broker that it has not consumed yet")
+
+
+class SystemOut(BaseModel):
+    parts: list[PartStateOut]
+    consumers: list[ConsumerLagOut]
+    outbox_backlog: int = Field(description="events committed and not yet published")

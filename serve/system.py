@@ -2,9 +2,11 @@
 
 import asyncio
 import contextlib
-import os
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import ray
@@ -15,15 +17,10 @@ from adapters import database, kafka, offsets, outbox, transport
 from adapters.config import Settings
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from adapters.keys import event_key, signing_key
+from serve import ray_environment
 from serve.app import APP_NAME, NAMESPACE, application, start_actors
 
 Say = Callable[[str], None]
-HA_PROXY_PORTS = (
-    "RAY_SERVE_FALLBACK_PROXY_HTTP_PORT",
-    "RAY_SERVE_FALLBACK_PROXY_GRPC_PORT",
-    "RAY_SERVE_HAPROXY_METRICS_PORT",
-    "RAY_SERVE_HAPROXY_STATS_PORT",
-)
 
 
 @dataclass
@@ -39,7 +36,10 @@ class RunningSystem:
     def parts(self) -> dict[str, str]:
         return {
             "api": self.api_url,
-            "docs": f"{self.api_url}/docs",
+            "docs": f"{self.api_url}/docs"
+            if self.settings.api_docs
+            else "off (LEDGERFLOW_API_DOCS=0)",
+            "admin": f"{self.api_url}/admin",
             "dashboard": self.dashboard_url or "(not available)",
             "database": _describe_database(self.settings.database_url or "", self.postgres),
             "kafka": f"{self.settings.kafka_bootstrap}"
@@ -50,6 +50,14 @@ class RunningSystem:
         }
 
     def stop(self, say: Say = lambda _message: None) -> None:
+        """Stop every part this run started; one that fails to stop keeps no other one up."""
+        for stop_part in (self._stop_ray, self._stop_broker, self._stop_postgres):
+            try:
+                stop_part(say)
+            except Exception as error:
+                say(f"{error!r} while stopping; going on with the rest")
+
+    def _stop_ray(self, say: Say) -> None:
         if self.started_ray:
             say("stopping Ray, Serve and the actors")
             ray.shutdown()  # the local Ray takes every deployment and actor down with it
@@ -61,9 +69,13 @@ class RunningSystem:
                 with contextlib.suppress(Exception):
                     ray.kill(actor, no_restart=True)
             ray.shutdown()
+
+    def _stop_broker(self, say: Say) -> None:
         if self.broker is not None:
             say("stopping the embedded broker")
             self.broker.stop()
+
+    def _stop_postgres(self, say: Say) -> None:
         if self.postgres is not None:
             say("stopping the embedded PostgreSQL")
             self.postgres.stop()
@@ -75,30 +87,37 @@ def _describe_database(url: str, postgres: EmbeddedPostgres | None) -> str:
     return f"embedded PostgreSQL 18, data in {postgres.pgdata}"
 
 
-def resolve_servers(
-    settings: Settings, say: Say
-) -> tuple[Settings, EmbeddedPostgres | None, EmbeddedBroker | None]:
-    """Start the embedded PostgreSQL and broker for what the settings leave unconfigured."""
+def embedded_postgres(home: Path, say: Say) -> EmbeddedPostgres:
+    """The home's embedded PostgreSQL, to start: `start` attaches to the one already running on
+    its data folder (under a `ledgerflow up`, say) and tells by `reused`."""
+    postgres = EmbeddedPostgres(home)
+    if postgres.needs_init:
+        say("initialising the embedded PostgreSQL (first start, takes a few seconds)")
+    elif postgres.is_running():
+        say("using the embedded PostgreSQL already running")
+    else:
+        say("starting the embedded PostgreSQL")
+    return postgres
+
+
+def resolve_servers(settings: Settings, system: RunningSystem, say: Say) -> Settings:
+    """Start the embedded PostgreSQL and broker for what the settings leave unconfigured. Each is
+    on `system` before it starts, so that stopping `system` stops it even if its start was cut
+    short; returns the settings pointing at them."""
     home = settings.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     updates: dict[str, Any] = {"home": home}
-    postgres = broker = None
     if settings.database_url is None:
-        postgres = EmbeddedPostgres(home)
-        say(
-            "initialising the embedded PostgreSQL (first start, takes a few seconds)"
-            if postgres.needs_init
-            else "starting the embedded PostgreSQL"
-        )
-        updates["database_url"] = postgres.start()
+        system.postgres = embedded_postgres(home, say)
+        updates["database_url"] = system.postgres.start()
     if settings.kafka_bootstrap is None:
         say("starting the embedded Kafka broker (Tansu)")
-        broker = EmbeddedBroker(home)
-        updates["kafka_bootstrap"] = broker.start()
+        system.broker = EmbeddedBroker(home)
+        updates["kafka_bootstrap"] = system.broker.start()
     updates["jwt_private_key"] = signing_key(settings.jwt_private_key, home)
     # Resolved here and handed to the actors: they may run on nodes that have no such home.
     updates["event_key"] = event_key(settings.event_key, home)
-    return settings.model_copy(update=updates), postgres, broker
+    return settings.model_copy(update=updates)
 
 
 def prepare(settings: Settings, say: Say, *, fresh_broker: bool = False) -> None:
@@ -125,35 +144,39 @@ async def _replay_into_fresh_broker(database_url: str, say: Say) -> None:
 
 
 def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSystem:
-    settings, postgres, broker = resolve_servers(settings, say)
-    system = RunningSystem(settings, f"http://{host}:{port}", None, False, postgres, broker)
+    """Start every part. Interrupted (KeyboardInterrupt) or failing, it stops what it had started
+    and raises again."""
+    system = RunningSystem(settings, f"http://{host}:{port}", None, False)
     try:
+        system.settings = settings = resolve_servers(settings, system, say)
+        broker = system.broker
         prepare(settings, say, fresh_broker=broker is not None and not broker.reused)
-        _start_ray(settings, system, say)
+        _start_ray(settings, system, host, say)
         say("deploying the Serve application")
         serve.start(http_options={"host": host, "port": port})
         serve.run(application(settings), name=APP_NAME, route_prefix="/")
         say("starting the actors")
         system.actors = start_actors(settings, say)
     except BaseException:
+        say("the start was cut short: stopping what had started")
         system.stop(say)
         raise
     return system
 
 
-def _start_ray(settings: Settings, system: RunningSystem, say: Say) -> None:
+def _start_ray(settings: Settings, system: RunningSystem, host: str, say: Say) -> None:
     if settings.fast_mode:
-        # Read by Serve's controller and proxy, which inherit this process's environment.
-        os.environ.setdefault("RAY_SERVE_THROUGHPUT_OPTIMIZED", "1")
-        os.environ.setdefault("RAY_SERVE_ENABLE_HA_PROXY", "1")
-        # HAProxy mode listens on fixed default ports besides the API's: take free ones.
-        for port_variable in HA_PROXY_PORTS:
-            os.environ.setdefault(port_variable, str(free_port()))
+        ray_environment.use_fast_mode(settings.home, host)
+    else:
+        ray_environment.use_serve_proxy()
+    # ray.init installs a SIGTERM handler of its own (sys.exit): keep the caller's.
+    keep = signal.getsignal(signal.SIGTERM) if _on_main_thread() else None
     if settings.ray_address:
         say(f"connecting to Ray at {settings.ray_address}")
         context = ray.init(address=settings.ray_address, namespace=NAMESPACE)
     else:
         say("starting a local Ray (takes several seconds)")
+        system.started_ray = True  # so that an interrupted ray.init is shut down too
         context = ray.init(
             address="local",  # never attach to some other Ray that happens to run here
             namespace=NAMESPACE,
@@ -163,6 +186,11 @@ def _start_ray(settings: Settings, system: RunningSystem, say: Say) -> None:
             dashboard_port=free_port(),
             configure_logging=False,
         )
-        system.started_ray = True
+    if keep is not None:
+        signal.signal(signal.SIGTERM, keep)
     url = getattr(context, "dashboard_url", None)
     system.dashboard_url = f"http://{url}" if url and not url.startswith("http") else url
+
+
+def _on_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()

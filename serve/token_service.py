@@ -5,8 +5,10 @@ from uuid import UUID
 
 from ray import serve
 
+from actors.domain import throttle
+from actors.domain.roles import Role
 from actors.domain.tokens import AccessTokenIssuer, hash_refresh_token, new_refresh_token
-from adapters import database, sessions
+from adapters import database, sessions, throttle_buckets
 from adapters.config import Settings
 from serve.schemas import TokenPairOut
 
@@ -24,27 +26,34 @@ class TokenService:
     async def open_session(self, user_id: UUID) -> TokenPairOut:
         now = datetime.now(UTC)
         refresh = new_refresh_token()
-        session_id = await sessions.open_session(
+        session_id, role = await sessions.open_session(
             user_id, hash_refresh_token(refresh), now + self._policy.refresh_ttl
         )
-        return self._pair(user_id, session_id, refresh, now)
+        return self._pair(user_id, session_id, role, refresh, now)
 
-    async def refresh(self, refresh_token: str) -> TokenPairOut:
+    async def refresh(self, refresh_token: str, client: str) -> TokenPairOut:
+        """A new pair for a live refresh token. Every attempt is counted against the client's
+        address first; one that succeeds gives its count back, so only refusals add up."""
         now = datetime.now(UTC)
+        bucket = (throttle.REFRESH_FROM_ADDRESS, (client,))
+        await throttle_buckets.reserve(*bucket, now)
         successor = new_refresh_token()
-        user_id, session_id = await sessions.rotate(
+        user_id, session_id, role = await sessions.rotate(
             hash_refresh_token(refresh_token),
             hash_refresh_token(successor),
             now,
             self._policy.refresh_ttl,
         )
-        return self._pair(user_id, session_id, successor, now)
+        await throttle_buckets.release(*bucket)
+        return self._pair(user_id, session_id, role, successor, now)
 
     async def close_session(self, user_id: UUID, session_id: UUID, refresh_token: str) -> None:
         await sessions.close(
             user_id, session_id, hash_refresh_token(refresh_token), datetime.now(UTC)
         )
 
-    def _pair(self, user_id: UUID, session_id: UUID, refresh: str, now: datetime) -> TokenPairOut:
-        access, expires_in = self._issuer.issue(user_id, session_id, now)
+    def _pair(
+        self, user_id: UUID, session_id: UUID, role: Role, refresh: str, now: datetime
+    ) -> TokenPairOut:
+        access, expires_in = self._issuer.issue(user_id, session_id, now, role)
         return TokenPairOut(access_token=access, refresh_token=refresh, expires_in=expires_in)

@@ -6,9 +6,10 @@ from uuid import UUID
 
 from ray import serve
 
-from actors.domain.errors import InvalidCredentials, LoginThrottled
-from actors.domain.passwords import hash_password, needs_rehash, verify_password
-from adapters import database, users
+from actors.domain import throttle
+from actors.domain.errors import InvalidCredentials, InvalidInput
+from actors.domain.passwords import guessability, hash_password, needs_rehash, verify_password
+from adapters import database, throttle_buckets, users
 from adapters.config import Settings
 from adapters.models import User
 from serve.schemas import UserChanges, UserIn, UserOut
@@ -28,7 +29,13 @@ class UserService:
         assert settings.database_url
         await database.connect(settings.database_url)
 
-    async def signup(self, body: UserIn) -> UserOut:
+    async def signup(self, body: UserIn, client: str) -> UserOut:
+        now = datetime.now(UTC)
+        await throttle_buckets.reserve(throttle.SIGNUP_FROM_ADDRESS, (client,), now)
+        # zxcvbn is CPU work too, up to a tenth of a second: a thread, like the hashing.
+        personal = (body.name, str(body.email))
+        if problem := await asyncio.to_thread(guessability, body.password, personal):
+            raise InvalidInput("password", problem)
         # Argon2 is CPU work by design: off the event loop, or every request of this replica waits.
         password_hash = await asyncio.to_thread(hash_password, body.password)
         user = await users.create(
@@ -36,20 +43,28 @@ class UserService:
             email=str(body.email),
             phone=body.phone,
             password_hash=password_hash,
-            now=datetime.now(UTC),
+            now=now,
         )
         return out(user)
 
-    async def authenticate(self, email: str, password: str) -> UUID:
+    async def authenticate(self, email: str, password: str, client: str) -> UUID:
+        """The user's id when the password is right. Each attempt is counted before the
+        password is checked, against the account from this address first: guesses from
+        elsewhere cannot use up the owner's own tries."""
         now = datetime.now(UTC)
-        if (retry_after := await users.seconds_locked(email, now)) is not None:
-            raise LoginThrottled(retry_after)
+        account = users.email_key(email)
+        own = (account, client)
+        shared = [(throttle.LOGIN_FROM_ADDRESS, (client,)), (throttle.LOGIN_ACCOUNT, (account,))]
+        await throttle_buckets.reserve(throttle.LOGIN_ACCOUNT_FROM_ADDRESS, own, now)
+        for rule, subject in shared:
+            await throttle_buckets.reserve(rule, subject, now)
         user = await users.by_email(email)
         stored = user.password_hash if user else None
         if not await asyncio.to_thread(verify_password, stored, password) or user is None:
-            await users.record_failure(email, now)
             raise InvalidCredentials()
-        await users.clear_failures(email)
+        await throttle_buckets.forget(throttle.LOGIN_ACCOUNT_FROM_ADDRESS, own)
+        for rule, subject in shared:
+            await throttle_buckets.release(rule, subject)
         if needs_rehash(user.password_hash):
             await users.set_password_hash(user.id, await asyncio.to_thread(hash_password, password))
         return user.id

@@ -20,13 +20,19 @@ from adapters import database
 from adapters.config import Settings
 from adapters.database import credentials
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from serve import ray_environment
 from tests import smtp_server as smtp
 from tests import twilio_server as twilio
+from tests.client_addresses import any_loopback, client_from
 from tests.smtp_server import RecordingSmtp
 from tests.twilio_server import FakeTwilio
 
 if TYPE_CHECKING:
     from serve.system import RunningSystem
+
+# The session's local Ray listens on loopback as `ledgerflow up`'s does (no test module has
+# imported ray yet when pytest loads this file).
+ray_environment.keep_local_ray_on_loopback()
 
 # The machine is shared and loaded: no deadline per example, and slow generation is no fault.
 hypothesis_settings.register_profile(
@@ -159,5 +165,7 @@ def system(prepared: Settings) -> Iterator["RunningSystem"]:
 
 @pytest.fixture
 async def api(system: "RunningSystem") -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=system.api_url, timeout=30) as client:
+    """A client from an address of its own, so that the per-address limits of one test (ten
+    sign-ups an hour, ...) never carry over to the next."""
+    async with client_from(system.api_url, any_loopback()) as client:
         yield client

@@ -72,6 +72,11 @@ class RecordingSmtp:
         with self._lock:
             self._rejected.add(recipient.lower())
 
+    def accept(self, recipient: str) -> None:
+        """Take this recipient's messages again, after `reject`."""
+        with self._lock:
+            self._rejected.discard(recipient.lower())
+
     def to(self, recipient: str) -> list[Received]:
         with self._lock:
             return [r for r in self._received if recipient.lower() in r.recipients]

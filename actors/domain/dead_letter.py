@@ -35,6 +35,8 @@ class DeadLetter:
     reason: str
     partition: int | None = None
     offset: int | None = None
+    # The delivery log's row of a message a courier gave up on; None for an unreadable record.
+    delivery_id: int | None = None
 
     @classmethod
     def of(cls, record: Record, reason: str) -> "DeadLetter":

@@ -27,9 +27,11 @@ class InvalidCredentials(DomainError):
         super().__init__("e-mail or password is wrong")
 
 
-class LoginThrottled(DomainError):
-    def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(f"too many failed logins; retry in {retry_after_seconds} s")
+class Throttled(DomainError):
+    """Too many attempts of some kind: `limits` says which, the client retries after a while."""
+
+    def __init__(self, limits: str, retry_after_seconds: int) -> None:
+        super().__init__(f"{limits}; retry in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
 
 
@@ -57,10 +59,16 @@ class Forbidden(DomainError):
     pass
 
 
+class AccountLocked(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("this account is locked by an administrator")
+
+
 class InvalidInput(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.message = message
 
 
 class Conflict(DomainError):
@@ -70,3 +78,10 @@ class Conflict(DomainError):
 class LedgerBehind(DomainError):
     def __init__(self) -> None:
         super().__init__("the ledger has not caught up with your last change yet; retry shortly")
+
+
+class LedgerUnavailable(DomainError):
+    """The shard that owns the user's ledger does not exist yet, has died or does not answer."""
+
+    def __init__(self) -> None:
+        super().__init__("the ledger is starting or restarting; retry shortly")

@@ -1,7 +1,10 @@
-"""Password hashing with Argon2id at OWASP's recommended parameters."""
+"""Passwords: refused when easy to guess, hashed with Argon2id at OWASP's parameters."""
+
+from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 
 # OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
 _HASHER = PasswordHasher(
@@ -29,3 +32,22 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 def needs_rehash(password_hash: str) -> bool:
     """True when the hash was made with weaker parameters than the current ones."""
     return _HASHER.check_needs_rehash(password_hash)
+
+
+# zxcvbn's score 3: "safely unguessable", over 10^8 guesses. Below it are the common passwords
+# (ASVS 5, V6.2.4), dictionary words with a digit, keyboard walks, repeats and the user's own
+# name or e-mail (V6.2.11).
+GOOD_ENOUGH_SCORE = 3
+# zxcvbn's matching time grows fast with length (seconds at 128 characters): the first 72 are
+# scored, and a longer password is as hard as its start at least.
+SCORED_LENGTH = 72
+
+
+def guessability(password: str, personal: Iterable[str]) -> str | None:
+    """Why the password is too easy to guess, or None when it is not."""
+    result = zxcvbn(password[:SCORED_LENGTH], user_inputs=[*personal, "ledgerflow"])
+    if result["score"] >= GOOD_ENOUGH_SCORE:
+        return None
+    feedback = result["feedback"]
+    advice = " ".join(part for part in [feedback["warning"], *feedback["suggestions"]] if part)
+    return f"is too easy to guess. {advice}".strip()

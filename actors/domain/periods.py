@@ -5,6 +5,11 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+# The days the API accepts, in any time zone: dates are input, and a period rule must never
+# overflow on one. The rules below hold over every date Python has, these and beyond.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2200, 12, 31)
+
 
 class Period(StrEnum):
     WEEKLY = "weekly"
@@ -28,8 +33,7 @@ def period_start(period: Period, day: date) -> date:
 
 
 def period_end(period: Period, day: date) -> date:
-    """The last day of the period holding `day` (inclusive); the calendar's last day for the
-    week that runs past it (9999-12-27 to 10000-01-02)."""
+    """The last day of the period holding `day` (inclusive); the week of date.max ends there."""
     start = period_start(period, day)
     if period is Period.WEEKLY:
         return start + min(timedelta(days=6), date.max - start)

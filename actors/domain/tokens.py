@@ -12,15 +12,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from actors.domain.errors import InvalidToken, TokenExpired
+from actors.domain.roles import Role
 
 ALGORITHM = "EdDSA"
-REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti", "sid"]
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti", "sid", "role"]
 
 
 @dataclass(frozen=True)
 class AccessClaims:
     user_id: UUID
     session_id: UUID
+    role: Role
 
 
 @dataclass(frozen=True)
@@ -67,14 +69,18 @@ class AccessTokenIssuer:
         self._key = _load_private_key(private_key_pem)
         self._policy = policy
 
-    def issue(self, user_id: UUID, session_id: UUID, now: datetime) -> tuple[str, int]:
-        """Return the signed token and its lifetime in seconds."""
+    def issue(
+        self, user_id: UUID, session_id: UUID, now: datetime, role: Role = Role.USER
+    ) -> tuple[str, int]:
+        """Return the signed token and its lifetime in seconds. The role is the user's as the
+        token service read it at login or refresh: a change applies from the next of those."""
         expires_at = now + self._policy.access_ttl
         claims = {
             "iss": self._policy.issuer,
             "aud": self._policy.audience,
             "sub": str(user_id),
             "sid": str(session_id),
+            "role": role.value,
             "jti": uuid4().hex,
             "iat": int(now.timestamp()),
             "exp": int(expires_at.timestamp()),
@@ -106,6 +112,7 @@ class AccessTokenVerifier:
             return AccessClaims(
                 user_id=UUID(claims["sub"]),
                 session_id=UUID(claims["sid"]),
+                role=Role(claims["role"]),
             )
         except jwt.ExpiredSignatureError as error:
             raise TokenExpired() from error

@@ -1,6 +1,5 @@
 """Budget routes: definitions written to PostgreSQL, live positions read from the ledger shard."""
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -10,6 +9,7 @@ from actors.domain.ledger import BudgetPosition
 from adapters import budgets
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser, LedgerReads
+from serve.fields import Day
 from serve.schemas import BudgetChanges, BudgetIn, BudgetOut
 
 router = APIRouter(prefix="/api/budget", tags=["budget"], route_class=DecimalJSONRoute)
@@ -31,7 +31,7 @@ async def create(user: CurrentUser, body: BudgetIn, ledger: LedgerReads) -> Budg
 async def listing(user: CurrentUser, ledger: LedgerReads) -> list[BudgetOut]:
     """Every budget with its position in the current period of your time zone."""
     sequence, today = await ledger.last_sequence(user.user_id)
-    positions = await ledger.shard(user.user_id).budgets.remote(user.user_id, sequence, today)
+    positions = await ledger.budgets(user.user_id, sequence, today)
     return sorted((out(p) for p in positions), key=lambda b: (b.category, b.period))
 
 
@@ -40,11 +40,10 @@ async def read(
     user: CurrentUser,
     budget_id: UUID,
     ledger: LedgerReads,
-    period: Annotated[date | None, Query(description="a day of the period to show")] = None,
+    period: Annotated[Day | None, Query(description="a day of the period to show")] = None,
 ) -> BudgetOut:
     sequence, today = await ledger.last_sequence(user.user_id)
-    shard = ledger.shard(user.user_id)
-    return out(await shard.budget.remote(user.user_id, sequence, budget_id, period or today))
+    return out(await ledger.budget(user.user_id, sequence, budget_id, period or today))
 
 
 @router.patch("/{budget_id}")

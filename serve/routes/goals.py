@@ -28,15 +28,14 @@ async def create(user: CurrentUser, body: GoalIn, ledger: LedgerReads) -> GoalOu
 @router.get("")
 async def listing(user: CurrentUser, ledger: LedgerReads) -> list[GoalOut]:
     sequence, today = await ledger.last_sequence(user.user_id)
-    positions = await ledger.shard(user.user_id).goals.remote(user.user_id, sequence, today)
+    positions = await ledger.goals(user.user_id, sequence, today)
     return sorted((out(p) for p in positions), key=lambda g: g.name)
 
 
 @router.get("/{goal_id}")
 async def read(user: CurrentUser, goal_id: UUID, ledger: LedgerReads) -> GoalOut:
     sequence, today = await ledger.last_sequence(user.user_id)
-    shard = ledger.shard(user.user_id)
-    return out(await shard.goal.remote(user.user_id, sequence, goal_id, today))
+    return out(await ledger.goal(user.user_id, sequence, goal_id, today))
 
 
 @router.patch("/{goal_id}")

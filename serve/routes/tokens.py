@@ -2,12 +2,14 @@
 
 from fastapi import APIRouter
 
-from serve.deps import TokenServiceDep
+from serve.deps import ClientAddress, TokenServiceDep
 from serve.schemas import RefreshTokenIn, TokenPairOut
 
 router = APIRouter(prefix="/api/token", tags=["token"])
 
 
 @router.post("/refresh")
-async def refresh(body: RefreshTokenIn, tokens: TokenServiceDep) -> TokenPairOut:
-    return await tokens.refresh.remote(body.refresh_token)
+async def refresh(
+    body: RefreshTokenIn, tokens: TokenServiceDep, client: ClientAddress
+) -> TokenPairOut:
+    return await tokens.refresh.remote(body.refresh_token, client)

@@ -1,7 +1,6 @@
 """Transaction routes, served by the gateway itself: the write path takes one hop.
 Next on a write's path (README, "Follow a write"): adapters/transactions.py."""
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -13,6 +12,7 @@ from adapters import transactions
 from adapters.models import Transaction
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser
+from serve.fields import Category, Day
 from serve.schemas import TransactionChanges, TransactionIn, TransactionOut, TransactionPageOut
 
 router = APIRouter(prefix="/api/transaction", tags=["transaction"], route_class=DecimalJSONRoute)
@@ -45,9 +45,9 @@ async def create(user: CurrentUser, body: TransactionIn) -> TransactionOut:
 @router.get("")
 async def listing(
     user: CurrentUser,
-    since: Annotated[date | None, Query(alias="from")] = None,
-    until: Annotated[date | None, Query(alias="to")] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[Day | None, Query(alias="from")] = None,
+    until: Annotated[Day | None, Query(alias="to")] = None,
+    category: Category | None = None,
     type: EntryType | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -56,7 +56,7 @@ async def listing(
     filters = transactions.Filters(
         since=since,
         until=until,
-        category=category.strip().lower() if category else None,
+        category=category,
         type=type,
     )
     rows, next_cursor = await transactions.page(user.user_id, filters, limit, cursor)

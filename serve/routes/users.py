@@ -5,7 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
 
-from serve.deps import CurrentUser, RevokedSessionsDep, TokenServiceDep, UserServiceDep
+from serve.deps import (
+    ClientAddress,
+    CurrentUser,
+    RevokedSessionsDep,
+    TokenServiceDep,
+    UserServiceDep,
+)
 from serve.schemas import (
     CredentialsIn,
     RefreshTokenIn,
@@ -19,15 +25,15 @@ router = APIRouter(prefix="/api/user", tags=["user"])
 
 
 @router.post("/signup", status_code=201)
-async def signup(body: UserIn, users: UserServiceDep) -> UserOut:
-    return await users.signup.remote(body)
+async def signup(body: UserIn, users: UserServiceDep, client: ClientAddress) -> UserOut:
+    return await users.signup.remote(body, client)
 
 
 @router.post("/login")
 async def login(
-    body: CredentialsIn, users: UserServiceDep, tokens: TokenServiceDep
+    body: CredentialsIn, users: UserServiceDep, tokens: TokenServiceDep, client: ClientAddress
 ) -> TokenPairOut:
-    user_id = await users.authenticate.remote(body.email, body.password)
+    user_id = await users.authenticate.remote(body.email, body.password, client)
     return await tokens.open_session.remote(user_id)
 
 

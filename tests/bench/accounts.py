@@ -10,6 +10,7 @@ from uuid import uuid4
 import httpx
 
 from tests.bench.seed import BUDGETS, GOAL_TARGET, LIMIT
+from tests.client_addresses import any_loopback, client_from
 from tests.e2e.identity import Account, signup_and_login
 
 PARALLEL = 8  # sign-ups at once: Argon2 is CPU work, more would only queue
@@ -38,7 +39,9 @@ async def sign_up(api: httpx.AsyncClient, count: int) -> list[Account]:
 
     async def one(index: int) -> Account:
         email = f"bench-{run}-{index}@example.com"
-        return await signup_and_login(api, email=email, name=f"Bench {index}")
+        # Each from an address of its own: sign-ups are limited per client address.
+        async with client_from(str(api.base_url), any_loopback(), api.timeout.read or 30) as own:
+            return await signup_and_login(own, email=email, name=f"Bench {index}")
 
     return await _bounded(count, one)
 

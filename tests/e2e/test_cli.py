@@ -1,8 +1,12 @@
-"""`ledgerflow up` on embedded defaults, as a person runs it: start, use, stop, start again."""
+"""`ledgerflow up` on embedded defaults, as a person or a service manager runs it: start, use,
+stop it with its whole process group, start again on the same port at once; what it listens on;
+and a start cut short."""
 
 import asyncio
 import contextlib
+import ipaddress
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -12,7 +16,15 @@ import pytest
 
 from adapters.embedded import free_port
 from tests.eventually import eventually
-from tests.ledgerflow_up import embedded_defaults, running
+from tests.ledgerflow_up import Up, embedded_defaults, running
+
+#: Ray binds each Serve replica's inter-deployment gRPC server on `[::]:0` in its code, with no
+#: setting (the README says so): one such port per replica, and no other outside loopback.
+REPLICAS = [
+    "ray::ServeReplica:ledgerflow:gateway",
+    "ray::ServeReplica:ledgerflow:tokens",
+    "ray::ServeReplica:ledgerflow:users",
+]
 
 
 def _processes_using(home: Path) -> list[str]:
@@ -22,6 +34,51 @@ def _processes_using(home: Path) -> list[str]:
             if str(home) in " ".join(process.info["cmdline"] or []):
                 found.append(" ".join(process.info["cmdline"]))
     return found
+
+
+def _loopback(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+def _listening_outside_loopback(up: Up) -> tuple[list[str], set[str]]:
+    """The names of the processes below `up` with a listening socket outside loopback (one entry
+    per socket), and the names of all the processes that listen."""
+    outside: list[str] = []
+    listeners: set[str] = set()
+    for process in up.seen.values():
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess):
+            sockets = [
+                c for c in process.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN
+            ]
+            if sockets:
+                listeners.add(process.name())
+            outside += [process.name() for c in sockets if not _loopback(c.laddr.ip)]
+    return sorted(outside), listeners
+
+
+def _name(process: psutil.Process) -> str:
+    with contextlib.suppress(psutil.Error):
+        return process.name()
+    return ""
+
+
+async def _orphan_haproxy(up: Up) -> psutil.Process:
+    """Kill the raylet and the actor running HAProxy, as a crash of Ray's node would; return the
+    HAProxy left behind once it is re-parented to `up`."""
+    up.note_descendants()
+    raylet = next(p for p in up.seen.values() if _name(p) == "raylet")
+    manager = next(p for p in raylet.children() if _name(p) == "ray::HAProxyManager")
+    haproxy = next(p for p in manager.children() if _name(p) == "haproxy")
+    raylet.kill()
+    manager.kill()
+
+    async def adopted() -> bool:
+        return haproxy.ppid() == up.process.pid
+
+    await eventually(adopted)
+    return haproxy
 
 
 async def _welcome_written(home: Path, email: str) -> bool:
@@ -43,9 +100,11 @@ async def _status(home: Path) -> tuple[int, str]:
 
 
 @pytest.mark.e2e
-async def test_up_serves_stops_cleanly_and_keeps_users(tmp_path: Path) -> None:
+async def test_up_on_loopback_stops_with_its_group_and_starts_again_on_the_same_port(
+    tmp_path: Path,
+) -> None:
     home, port = tmp_path / "home", free_port()
-    email, password = "first-run@example.com", "s3cret-pass"
+    email, password = "first-run@example.com", "velvet otter quilt"
     async with running(home, port) as up:
         await up.ready()
         output = "\n".join(up.lines)
@@ -56,6 +115,8 @@ async def test_up_serves_stops_cleanly_and_keeps_users(tmp_path: Path) -> None:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
             docs = await api.get("/docs")
             assert docs.status_code == 200
+            ready = await api.get("/api/ready")  # `up` says ready once every actor is
+            assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
             created = await api.post(
                 "/api/user/signup", json={"name": "F", "email": email, "password": password}
             )
@@ -64,15 +125,59 @@ async def test_up_serves_stops_cleanly_and_keeps_users(tmp_path: Path) -> None:
         await eventually(lambda: _welcome_written(home, email), within=60)
         code, status = await _status(home)
         assert code == 0 and "running" in status and "api health ok" in status
-        assert await up.stop() == 0
+        assert "actors     ready" in status, status
+
+        up.note_descendants()
+        outside, listeners = _listening_outside_loopback(up)
+        assert outside == REPLICAS  # every other port of the system's is on loopback
+        # ... and it saw what matters: the API's HAProxy, Ray's core and the broker.
+        assert {"haproxy", "raylet", "gcs_server"} <= listeners, listeners
+        assert any(name.startswith("tansu") for name in listeners), listeners
+
+        # As a service manager stops a service: SIGTERM to every process of the group.
+        assert await up.stop(signal.SIGTERM, group=True) == 0, "\n".join(up.lines[-20:])
+    assert up.left_running() == [], "\n".join(up.lines[-20:])
     assert _processes_using(home) == []
     code, status = await _status(home)
     assert code == 1 and "not running" in status
 
-    async with running(home, port) as again:
+    # At once, on the same port, with the documentation turned off.
+    async with running(home, port, LEDGERFLOW_API_DOCS="0") as again:
         await again.ready()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
             login = await api.post("/api/user/login", json={"email": email, "password": password})
             assert login.status_code == 200
-        assert await again.stop(signal.SIGTERM) == 0
+            for path in ("/docs", "/redoc", "/openapi.json"):
+                hidden = await api.get(path)
+                assert hidden.status_code == 404, path
+                assert hidden.headers["X-Content-Type-Options"] == "nosniff"
+        # Ray's node crashes (raylet and HAProxy's manager killed): Ray leaves its HAProxy
+        # running, now an orphan, which `up` has adopted.
+        haproxy = await _orphan_haproxy(again)
+        # Ctrl-C in a terminal: SIGINT to the foreground process group.
+        assert await again.stop(signal.SIGINT, group=True) == 0, "\n".join(again.lines[-20:])
+    output = "\n".join(again.lines[-20:])
+    assert f"haproxy (pid {haproxy.pid})" in output, output
+    assert again.left_running() == [], output
+    assert _processes_using(home) == []
+    with socket.create_server(("127.0.0.1", port)):
+        pass  # the API's port is free again at once
+
+
+@pytest.mark.e2e
+async def test_up_stopped_while_ray_starts_leaves_nothing_running(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    async with running(home, free_port()) as up:
+
+        async def ray_is_starting() -> bool:
+            up.note_descendants()
+            assert up.process.returncode is None, "\n".join(up.lines)
+            return any(_name(p) == "raylet" for p in up.seen.values())
+
+        # By then the embedded PostgreSQL and broker run, and Ray is on its way up.
+        await eventually(ray_is_starting, within=180)
+        assert await up.stop(signal.SIGTERM, group=True) == 128 + signal.SIGTERM
+    output = "\n".join(up.lines)
+    assert "the start was cut short" in output and "Press Ctrl-C" not in output, output
+    assert up.left_running() == [], output
     assert _processes_using(home) == []

@@ -16,6 +16,7 @@ import ray
 from actors import naming
 from actors.domain.events import Event, Topic
 from actors.domain.signatures import EventKey, generate_event_key
+from actors.ownership import Ownership
 from adapters.config import Settings
 from serve.system import RunningSystem
 from tests.e2e.identity import Account, create_budget, signup_and_login
@@ -145,7 +146,8 @@ async def test_a_real_record_copied_to_another_partition_is_dead_lettered(
     assert _refused(await _dead_letters(settings, Topic.TRANSACTION_CREATED, [event], copies=2))
     # The owner, restarted, starts again from what is stored: every real change.
     owner = ray.get_actor(
-        naming.ledger_shard(real.partition % settings.ledger_shards), namespace=naming.NAMESPACE
+        naming.ledger_shard(Ownership.of(settings).shard_of_partition(real.partition)),
+        namespace=naming.NAMESPACE,
     )
     process = psutil.Process((await owner.ready.remote())["pid"])
     ray.kill(owner, no_restart=False)

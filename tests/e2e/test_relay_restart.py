@@ -18,7 +18,8 @@ async def test_signup_event_survives_a_relay_crash(
     relay = ray.get_actor(OUTBOX_RELAY, namespace=NAMESPACE)
     ray.kill(relay, no_restart=False)
     response = await api.post(
-        "/api/user/signup", json={"name": "C", "email": unique_email(), "password": "s3cret-pass"}
+        "/api/user/signup",
+        json={"name": "C", "email": unique_email(), "password": "velvet otter quilt"},
     )
     assert response.status_code == 201
     user_id = UUID(response.json()["id"])

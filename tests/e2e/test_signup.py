@@ -18,7 +18,7 @@ async def test_signup_returns_the_user_without_any_password(api: httpx.AsyncClie
         json={
             "name": "Ann Lee",
             "email": email,
-            "password": "s3cret-pass",
+            "password": "velvet otter quilt",
             "phone": "+15551234567",
         },
     )
@@ -27,7 +27,7 @@ async def test_signup_returns_the_user_without_any_password(api: httpx.AsyncClie
     assert set(body) >= {"id", "name", "email", "phone", "created_at"}
     assert (body["name"], body["phone"]) == ("Ann Lee", "+15551234567")
     assert body["email"].lower() == email.lower()
-    assert "s3cret-pass" not in response.text and "argon2" not in response.text
+    assert "velvet otter quilt" not in response.text and "argon2" not in response.text
     assert not any("password" in key for key in body)
 
 
@@ -36,7 +36,7 @@ async def test_signup_emits_exactly_one_user_registered_event(
 ) -> None:
     email = unique_email()
     response = await api.post(
-        "/api/user/signup", json={"name": "Bo", "email": email, "password": "s3cret-pass"}
+        "/api/user/signup", json={"name": "Bo", "email": email, "password": "velvet otter quilt"}
     )
     user_id = UUID(response.json()["id"])
 
@@ -56,10 +56,11 @@ async def test_signup_emits_exactly_one_user_registered_event(
 async def test_same_email_in_other_case_is_a_conflict(api: httpx.AsyncClient) -> None:
     email = unique_email()
     first = await api.post(
-        "/api/user/signup", json={"name": "A", "email": email, "password": "s3cret-pass"}
+        "/api/user/signup", json={"name": "A", "email": email, "password": "velvet otter quilt"}
     )
     again = await api.post(
-        "/api/user/signup", json={"name": "B", "email": email.upper(), "password": "other-pass"}
+        "/api/user/signup",
+        json={"name": "B", "email": email.upper(), "password": "amber lantern field"},
     )
     assert (first.status_code, again.status_code) == (201, 409)
     assert "already exists" in again.json()["detail"]
@@ -68,13 +69,18 @@ async def test_same_email_in_other_case_is_a_conflict(api: httpx.AsyncClient) ->
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"name": "A", "email": "not-an-email", "password": "s3cret-pass"}, "email"),
-        ({"name": "", "email": "a@example.com", "password": "s3cret-pass"}, "name"),
-        ({"name": "   ", "email": "a@example.com", "password": "s3cret-pass"}, "name"),
+        ({"name": "A", "email": "not-an-email", "password": "velvet otter quilt"}, "email"),
+        ({"name": "", "email": "a@example.com", "password": "velvet otter quilt"}, "name"),
+        ({"name": "   ", "email": "a@example.com", "password": "velvet otter quilt"}, "name"),
         ({"name": "A", "email": "a@example.com", "password": "short"}, "password"),
         ({"name": "A", "email": "a@example.com"}, "password"),
         (
-            {"name": "A", "email": "a@example.com", "password": "s3cret-pass", "phone": "12"},
+            {
+                "name": "A",
+                "email": "a@example.com",
+                "password": "velvet otter quilt",
+                "phone": "12",
+            },
             "phone",
         ),
     ],

@@ -14,7 +14,7 @@ import pytest
 from actors.domain import ledger as rules
 from actors.domain.events import Event, MalformedEvent, Topic
 from actors.domain.ledger import ApplyFailed, Entry, EntryType, Ledger
-from actors.domain.periods import Period, period_start
+from actors.domain.periods import FIRST_DAY, LAST_DAY, Period, period_end, period_start
 from tests.unit.ledger_events import NOW, TODAY, Stream, achieved, alerts, feed
 
 FOOD = uuid4()
@@ -896,3 +896,22 @@ def test_with_only_new_expenses_each_period_hears_of_its_final_level_once(seed: 
         else:
             assert heard == []
     assert set(told) <= {w.isoformat() for w in weeks}
+
+
+# -- the ends of the calendar
+
+
+@pytest.mark.parametrize("period", list(Period))
+@pytest.mark.parametrize("day", [FIRST_DAY, LAST_DAY, date.min, date.max], ids=str)
+def test_an_expense_at_an_end_of_the_calendar_is_applied_and_alerts(
+    period: Period, day: date
+) -> None:
+    stream = Stream()
+    ledger = stream.ledger()
+    feed(ledger, stream.budget(FOOD, "10.00", period=period.value))
+    raised = feed(ledger, stream.expense("25.00", day=day))
+    assert [(a.type, a.payload["period_start"]) for a in raised] == [
+        (Topic.BUDGET_EXCEEDED, period_start(period, day).isoformat())
+    ]
+    position = ledger.budget_position(ledger.budgets[FOOD], day)
+    assert (position.spent, position.period_end) == (Decimal("25.00"), period_end(period, day))

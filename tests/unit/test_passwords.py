@@ -1,6 +1,7 @@
+import pytest
 from argon2 import extract_parameters
 
-from actors.domain.passwords import hash_password, needs_rehash, verify_password
+from actors.domain.passwords import guessability, hash_password, needs_rehash, verify_password
 
 
 def test_a_password_verifies_against_its_own_hash_only() -> None:
@@ -30,3 +31,35 @@ def test_weaker_old_hashes_are_flagged_for_rehash() -> None:
 def test_unknown_account_and_garbage_hash_never_verify() -> None:
     assert not verify_password(None, "ledgerflow-decoy-password")
     assert not verify_password("not-a-hash", "whatever1")
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "password",
+        " " * 8,
+        "12345678",
+        "qwertyuiop",
+        "P@ssw0rd",
+        "Summer2026!",
+        "aaaaaaaaaaaa",
+        "ann.lee@example.com",
+        "x" * 256,
+    ],
+    ids=repr,
+)
+def test_common_and_guessable_passwords_are_refused_saying_why(password: str) -> None:
+    problem = guessability(password, ["Ann Lee", "ann.lee@example.com"])
+    assert problem is not None and problem.startswith("is too easy to guess.")
+
+
+def test_a_common_password_is_called_common() -> None:
+    problem = guessability("password", [])
+    assert problem is not None and "common password" in problem
+
+
+@pytest.mark.parametrize(
+    "password", ["correct horse battery", "Tr0ub4dor&3x", "velvet-otter-89-quilt"], ids=repr
+)
+def test_passwords_hard_to_guess_are_taken(password: str) -> None:
+    assert guessability(password, ["Ann Lee", "ann.lee@example.com"]) is None

@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actors.domain.periods import Period, local_date, months_left, period_end, period_start
+from actors.domain.periods import (
+    FIRST_DAY,
+    LAST_DAY,
+    Period,
+    local_date,
+    months_left,
+    period_end,
+    period_start,
+)
 
 # -- local_date: the day in the user's zone, not the day in UTC
 
@@ -215,3 +223,36 @@ def test_a_utc_instant_on_new_years_eve_counts_in_aucklands_new_year() -> None:
 )
 def test_months_left_counts_the_current_month(today: date, deadline: date, months: int) -> None:
     assert months_left(today, deadline) == months
+
+
+# -- the ends: every day the API accepts, and every day Python has
+
+
+ENDS = [FIRST_DAY, LAST_DAY, date.min, date.max, date(9999, 12, 27), date(1, 1, 7)]
+
+
+@pytest.mark.parametrize("period", list(Period))
+@pytest.mark.parametrize("day", ENDS, ids=str)
+def test_every_period_holds_its_day_at_the_ends_of_the_calendar(period: Period, day: date) -> None:
+    start, end = period_start(period, day), period_end(period, day)
+    assert date.min <= start <= day <= end <= date.max
+    assert period_start(period, end) == start
+
+
+def test_the_accepted_days_run_from_1970_to_2200() -> None:
+    assert (date(1970, 1, 1), date(2200, 12, 31)) == (FIRST_DAY, LAST_DAY)
+
+
+@pytest.mark.parametrize(
+    ("period", "day", "start", "end"),
+    [
+        (Period.WEEKLY, date.max, date(9999, 12, 27), date.max),  # the week is cut at date.max
+        (Period.MONTHLY, date.max, date(9999, 12, 1), date.max),
+        (Period.YEARLY, date.max, date(9999, 1, 1), date.max),
+        (Period.WEEKLY, date.min, date.min, date(1, 1, 7)),  # 1 January 1 was a Monday
+        (Period.WEEKLY, LAST_DAY, date(2200, 12, 29), date(2201, 1, 4)),
+        (Period.WEEKLY, FIRST_DAY, date(1969, 12, 29), date(1970, 1, 4)),
+    ],
+)
+def test_periods_at_the_ends(period: Period, day: date, start: date, end: date) -> None:
+    assert (period_start(period, day), period_end(period, day)) == (start, end)

@@ -54,6 +54,7 @@ def test_schema_rejects_unknown_keys(config: dict) -> None:
 def test_cluster_installs_and_starts_ledgerflow(config: dict) -> None:
     setup = " ".join(config["setup_commands"])
     assert "pip install -e ~/ledgerflow" in setup
+    assert "-m serve.haproxy --write-script ~/lf-haproxy" in setup
     assert config["file_mounts"]["~/ledgerflow"] == "."
     head = " ".join(config["head_start_ray_commands"])
     workers = " ".join(config["worker_start_ray_commands"])
@@ -63,3 +64,4 @@ def test_cluster_installs_and_starts_ledgerflow(config: dict) -> None:
     for cmds in (head, workers):  # Serve flags must reach every raylet's environment
         assert "RAY_SERVE_THROUGHPUT_OPTIMIZED=1" in cmds
         assert "RAY_SERVE_ENABLE_HA_PROXY=1" in cmds
+        assert "RAY_SERVE_HAPROXY_BINARY_PATH=$HOME/lf-haproxy" in cmds

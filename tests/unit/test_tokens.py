@@ -7,6 +7,7 @@ import jwt
 import pytest
 
 from actors.domain.errors import InvalidToken, TokenExpired
+from actors.domain.roles import Role
 from actors.domain.tokens import (
     AccessTokenIssuer,
     AccessTokenVerifier,
@@ -43,14 +44,20 @@ def _claims_of(token: str) -> dict[str, object]:
     return jwt.decode(token, options={"verify_signature": False})
 
 
-def test_issued_token_verifies_and_names_user_and_session() -> None:
+def test_issued_token_verifies_and_names_user_session_and_role() -> None:
     user, session = uuid4(), uuid4()
     token, expires_in = ISSUER.issue(user, session, _now())
     claims = VERIFIER.verify(token)
-    assert (claims.user_id, claims.session_id) == (user, session)
+    assert (claims.user_id, claims.session_id, claims.role) == (user, session, Role.USER)
     assert expires_in == 900
     raw = _claims_of(token)
-    assert set(raw) >= {"exp", "iat", "iss", "aud", "sub", "jti", "sid"}
+    assert set(raw) >= {"exp", "iat", "iss", "aud", "sub", "jti", "sid", "role"}
+
+
+def test_an_admin_token_says_admin() -> None:
+    token, _ = ISSUER.issue(uuid4(), uuid4(), _now(), Role.ADMIN)
+    assert VERIFIER.verify(token).role is Role.ADMIN
+    assert _claims_of(token)["role"] == "admin"
 
 
 def test_every_token_has_its_own_id() -> None:
@@ -108,16 +115,28 @@ def test_wrong_audience_or_issuer_is_refused(field: str) -> None:
         VERIFIER.verify(token)
 
 
-@pytest.mark.parametrize("missing", ["jti", "sid", "iat"])
+def _signed(claims: dict[str, object]) -> str:
+    """Claims of our choosing, signed with the real key: what only the token service can do."""
+    from cryptography.hazmat.primitives import serialization
+
+    private = serialization.load_pem_private_key(KEY.encode(), password=None)
+    return jwt.encode(claims, private, algorithm="EdDSA")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("missing", ["jti", "sid", "iat", "role"])
 def test_a_token_missing_a_required_claim_is_refused(missing: str) -> None:
     valid, _ = ISSUER.issue(uuid4(), uuid4(), _now())
     claims = _claims_of(valid)
     del claims[missing]
-    from cryptography.hazmat.primitives import serialization
-
-    private = serialization.load_pem_private_key(KEY.encode(), password=None)
     with pytest.raises(InvalidToken):
-        VERIFIER.verify(jwt.encode(claims, private, algorithm="EdDSA"))
+        VERIFIER.verify(_signed(claims))
+
+
+@pytest.mark.parametrize("role", ["root", "ADMIN", "", None, 1])
+def test_a_role_that_is_not_one_of_ours_is_refused(role: object) -> None:
+    valid, _ = ISSUER.issue(uuid4(), uuid4(), _now())
+    with pytest.raises(InvalidToken):
+        VERIFIER.verify(_signed(_claims_of(valid) | {"role": role}))
 
 
 @pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "Bearer x.y.z"])
