@@ -27,6 +27,13 @@ def reason_of(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def key_text(key: bytes | None) -> str:
+    """A record's key as text that any column and any log can hold: invalid UTF-8 and NUL
+    escaped, cut to KEY_LIMIT characters. A user's key, their id, is left as it is."""
+    raw = (key or b"")[: 4 * KEY_LIMIT]
+    return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")[:KEY_LIMIT]
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     topic: str  # where the record was, or was bound
@@ -48,10 +55,7 @@ class DeadLetter:
 
     @property
     def key_text(self) -> str:
-        """The record's key as text that any column and any log can hold: invalid UTF-8 and NUL
-        escaped, cut to KEY_LIMIT characters. A user's key, their id, is left as it is."""
-        raw = (self.key or b"")[: 4 * KEY_LIMIT]
-        return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")[:KEY_LIMIT]
+        return key_text(self.key)
 
     def to_json(self) -> bytes:
         """The dead letter as its topic holds it: where the record was, why it failed, and the

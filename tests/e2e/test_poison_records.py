@@ -20,7 +20,7 @@ from actors.domain.preferences import NOTIFIABLE
 from actors.ownership import Ownership
 from adapters import transactions
 from adapters.config import Settings
-from adapters.models import OutboxEvent
+from adapters.models import DeadLetterRecord, OutboxEvent
 from adapters.transactions import NewTransaction
 from serve.system import RunningSystem
 from tests.e2e.identity import Account, create_budget, signup_and_login, spend
@@ -193,3 +193,6 @@ async def test_an_outbox_row_too_large_to_publish_holds_up_nothing(
     assert str(huge.id) in letter["value"]
     row = await OutboxEvent.get(event_id=huge.id)
     assert row.published_at is not None
+    # Listed for an operator with the rest, the record whole.
+    [kept] = await DeadLetterRecord.filter(topic="goal_achieved", key=str(account.id).encode())
+    assert bytes(kept.value) == huge.to_json() and kept.reason.startswith("not published")
