@@ -57,20 +57,26 @@ class DeadLetter:
     def key_text(self) -> str:
         return key_text(self.key)
 
+    @property
+    def reason_text(self) -> str:
+        """The reason cut to REASON_LIMIT characters, as any column can hold it: NUL and any
+        unpaired surrogate (an error message may quote the record) replaced."""
+        reason = self.reason
+        if len(reason) > REASON_LIMIT:
+            reason = reason[: REASON_LIMIT - 1] + "…"
+        return reason.encode("utf-8", "replace").decode().replace("\x00", "\ufffd")
+
     def to_json(self) -> bytes:
         """The dead letter as its topic holds it: where the record was, why it failed, and the
         start of its value as text (invalid UTF-8 escaped as \\xNN), with the whole value's size
         and SHA-256 to recognise it by."""
         value = self.value
-        reason = self.reason
-        if len(reason) > REASON_LIMIT:
-            reason = reason[: REASON_LIMIT - 1] + "…"
         body = {
             "topic": self.topic,
             "partition": self.partition,
             "offset": self.offset,
             "key": None if self.key is None else self.key_text,
-            "reason": reason,
+            "reason": self.reason_text,
             "value": None
             if value is None
             else value[:VALUE_LIMIT].decode("utf-8", "backslashreplace"),

@@ -48,6 +48,12 @@ def test_a_long_reason_is_cut() -> None:
     assert isinstance(body["reason"], str) and len(body["reason"]) == dead_letter.REASON_LIMIT
 
 
+def test_a_reason_no_column_could_hold_is_made_one() -> None:
+    letter = DeadLetter("t", None, b"", "bad \x00 and \ud800 quoted")
+    assert letter.reason_text == "bad \ufffd and ? quoted"
+    assert _body(letter)["reason"] == letter.reason_text
+
+
 def test_a_key_no_column_could_hold_is_escaped_and_cut() -> None:
     letter = DeadLetter("t", b"\x00\xff" + b"k" * 1000, b"", "r")
     assert letter.key_text.startswith("\\x00\\xff")
