@@ -196,7 +196,11 @@ async def give_up(row: Delivery, reason: str, now: datetime) -> bool:
             failed_at=now,
         )
         letter = DeadLetter(
-            message.event_type.value, str(message.user_id).encode(), body, reason, row.id
+            message.event_type.value,
+            str(message.user_id).encode(),
+            body,
+            reason,
+            delivery_id=row.id,
         )
         await outbox.stage_dead_letter(connection, letter)
     return True
