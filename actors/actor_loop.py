@@ -21,11 +21,6 @@ from adapters.config import Misconfigured
 
 log = logging.getLogger(__name__)
 
-FIRST_RETRY_SECONDS = 0.5
-LONGEST_RETRY_SECONDS = 30.0
-# A step that may be tried again (it leaves nothing behind when it fails) is, this many times
-# in a row (about two and a half minutes), before the actor ends.
-STEP_RETRIES = 10
 READY_WAIT_SECONDS = 10.0
 
 
@@ -35,6 +30,17 @@ class NotReady(Exception):
 
 class LoopFailed(Exception):
     """The loop has stopped for good: says why."""
+
+
+@dataclass(frozen=True)
+class Retries:
+    """Waits doubling from `first_seconds` to `longest_seconds`, with jitter. A step that may be
+    tried again is, `step_retries` times in a row (about two and a half minutes), before the
+    actor ends; connecting is tried for as long as it takes."""
+
+    first_seconds: float = 0.5
+    longest_seconds: float = 30.0
+    step_retries: int = 10
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,10 @@ class ActorLoop:
         step: Callable[[], Awaitable[None]],
         *,
         retry_steps: bool = False,
+        retries: Retries = Retries(),
     ) -> None:
         self.name = name
+        self._retries = retries
         self._parts = parts
         self._step = step
         self._retry_steps = retry_steps
@@ -109,7 +117,7 @@ class ActorLoop:
                     failures = 0
                 except Exception as error:
                     failures += 1
-                    if not self._retry_steps or failures > STEP_RETRIES:
+                    if not self._retry_steps or failures > self._retries.step_retries:
                         raise
                     await self._back_off(failures, "failed", error)
         except Misconfigured as error:
@@ -144,8 +152,9 @@ class ActorLoop:
                 await self._back_off(failures, f"cannot reach {part.name}", error)
 
     async def _back_off(self, failures: int, what: str, error: Exception) -> None:
+        retries = self._retries
         delay = backoff_seconds(
-            failures, FIRST_RETRY_SECONDS, self._rng, longest=LONGEST_RETRY_SECONDS
+            failures, retries.first_seconds, self._rng, longest=retries.longest_seconds
         )
         log.warning(
             "%s: %s (%s); try %d again in %.1f s",

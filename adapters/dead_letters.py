@@ -3,7 +3,7 @@ transaction that stages it for its dead-letter topic, so an operator lists it fr
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from actors.domain.dead_letter import REASON_LIMIT, DeadLetter
+from actors.domain.dead_letter import DeadLetter
 from actors.domain.errors import NotFound
 from adapters import pages
 from adapters.models import DeadLetterRecord
@@ -14,7 +14,7 @@ async def record(connection: BaseDBAsyncClient, letter: DeadLetter) -> None:
         topic=letter.topic[:128],
         # A reason can quote the record, and PostgreSQL's text takes no NUL: one would fail the
         # consumer's commit, and again at every restart.
-        reason=letter.reason[:REASON_LIMIT].replace("\x00", "\ufffd"),
+        reason=letter.reason_text,
         key=letter.key,
         value=letter.value or b"",
         delivery_id=letter.delivery_id,

@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from actors.domain.dead_letter import DeadLetter, reason_of
+from actors.domain.dead_letter import DeadLetter, key_text, reason_of
 from actors.domain.events import Event
 from actors.domain.signatures import EventKey
 from adapters import dead_letters, kafka
@@ -47,8 +47,7 @@ async def stage_record(
 ) -> None:
     """Stage a record as it is rather than an event of ours: a dead letter, or one's original
     record sent again."""
-    key_text = (key or b"").decode(errors="replace")[:64]
-    await _insert(connection, [(uuid4(), topic, key_text, value)])
+    await _insert(connection, [(uuid4(), topic, key_text(key), value)])
 
 
 async def _insert(connection: BaseDBAsyncClient, rows: list[tuple[UUID, str, str, bytes]]) -> None:
@@ -102,7 +101,9 @@ async def publish_pending(
                 refused[seq] = error
         for row in rows:
             if row.seq in refused:
-                await _publish_dead_letter(producer, event_key, row, refused[row.seq])
+                letter = _dead_letter(row, refused[row.seq])
+                await dead_letters.record(connection, letter)
+                await _publish_dead_letter(producer, event_key, letter)
         await (
             OutboxEvent.filter(seq__in=[row.seq for row in rows])
             .using_db(connection)
@@ -127,9 +128,7 @@ async def _send(
     return answer
 
 
-async def _publish_dead_letter(
-    producer: AIOKafkaProducer, event_key: EventKey, row: OutboxEvent, error: Exception
-) -> None:
+def _dead_letter(row: OutboxEvent, error: Exception) -> DeadLetter:
     value = bytes(row.value)
     letter = DeadLetter(row.topic, row.key.encode(), value, f"not published: {reason_of(error)}")
     log.error(
@@ -141,14 +140,20 @@ async def _publish_dead_letter(
         reason_of(error),
         letter.dead_letter_topic,
     )
+    return letter
+
+
+async def _publish_dead_letter(
+    producer: AIOKafkaProducer, event_key: EventKey, letter: DeadLetter
+) -> None:
     try:
         answer = await _send(
             producer, event_key, letter.dead_letter_topic, letter.key_text, letter.to_json()
         )
         await answer
     except kafka.RECORD_REFUSED as again:
-        # A dead letter's own dead-letter topic does not exist: the log is its last record.
-        log.error("outbox relay: the dead letter of row %d is refused too (%s)", row.seq, again)
+        # A dead letter's own dead-letter topic does not exist: the table keeps it all the same.
+        log.error("outbox relay: the dead letter of %s is refused too (%s)", letter.topic, again)
 
 
 async def backlog() -> int:

@@ -49,13 +49,15 @@ def start_actors(
     shards = ledger_shard.start(without_key)
     couriers = courier.start(without_key.model_copy(update={"event_key": None}))
     # The messaging actor looks the couriers up by name: they exist before it starts.
-    _wait_until_ready([relay, *shards, *couriers], say)
+    wait_until_ready([relay, *shards, *couriers], say)
     messenger = messaging.start(without_key)
-    _wait_until_ready([messenger], say)
+    wait_until_ready([messenger], say)
     return [relay, *shards, *couriers, messenger]
 
 
-def _wait_until_ready(actors: list[ray.actor.ActorHandle], say: Callable[[str], None]) -> None:
+def wait_until_ready(actors: list[ray.actor.ActorHandle], say: Callable[[str], None]) -> None:
+    """Until each actor is ready, saying what those still connecting wait for; ActorFailed with
+    the reason of one that cannot run."""
     waiting = actors
     while waiting:
         answers: list[tuple[ray.actor.ActorHandle, ray.ObjectRef[object]]] = [

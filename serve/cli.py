@@ -33,7 +33,7 @@ def up(host: str, port: int) -> int:
     settings = Settings()
     if settings.ray_address is None:
         ray_environment.keep_local_ray_on_loopback()
-    from serve import system  # imports ray
+    from serve import app, system  # import ray
 
     signals: list[int] = []
 
@@ -65,6 +65,9 @@ def up(host: str, port: int) -> int:
             time.sleep(0.2)
     except (KeyboardInterrupt, SystemExit):  # SystemExit: Ray's SIGTERM handler in ray.init
         pass  # the start has stopped what it began
+    except app.ActorFailed as error:  # a configuration that cannot work, such as the partitions
+        _say(f"cannot start: {error}")
+        return 1
     finally:
         _on_signals(record)
         if running is not None:

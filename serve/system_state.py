@@ -98,13 +98,14 @@ async def _database() -> tuple[PartStateOut, int]:
 async def _lag(settings: Settings, bounds: Bounds) -> list[ConsumerLagOut]:
     """How many records each consumer has still to read: the broker's end offsets against the
     offsets it stored with its state (none stored: it reads from the log's start)."""
+    ownership = Ownership.of(settings)
     ledger_offsets = await offsets.load(LEDGER_CONSUMER)
     lags = []
     for index in range(settings.ledger_shards):
-        owned = Ownership.of(settings).partitions_of(index)
+        owned = ownership.partitions_of(index)
         lag = _behind(ledger_offsets, bounds, LEDGER_TOPICS, owned)
         lags.append(ConsumerLagOut(consumer=naming.ledger_shard(index), partitions=owned, lag=lag))
-    every = list(range(settings.kafka_partitions))
+    every = ownership.every_partition()
     messaging = ConsumerLagOut(
         consumer=naming.MESSAGING,
         partitions=every,

@@ -18,7 +18,7 @@ class RawRecord:
 
     topic: str
     key: bytes
-    value: bytes
+    value: bytes | None  # None: a record without a value, as Kafka allows
     partition: int | None = None  # None: the user's, as the producer's partitioner picks
     headers: Sequence[tuple[str, bytes]] = field(default_factory=list)
 

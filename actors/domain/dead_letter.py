@@ -14,8 +14,9 @@ REASON_LIMIT = 1024  # characters of the reason
 VALUE_LIMIT = 4096  # bytes of the record's value, kept as text; its size and hash say the rest
 KEY_LIMIT = 64  # characters of the key, the width of the outbox's key column
 # The most a dead letter's JSON can take: a byte of the value kept escapes to at most six
-# characters, a character of the reason to at most twelve. Far below a broker's usual 1 MiB.
-LARGEST = 6 * VALUE_LIMIT + 12 * REASON_LIMIT + 12 * KEY_LIMIT + 1024
+# characters, a character of the reason or the key to at most twelve, and the rest (the topic,
+# a column of 64 characters, and the other fields) fits in 2 KiB. Far below a broker's 1 MiB.
+LARGEST = 6 * VALUE_LIMIT + 12 * REASON_LIMIT + 12 * KEY_LIMIT + 2048
 
 
 def reason_of(error: BaseException) -> str:
@@ -24,6 +25,13 @@ def reason_of(error: BaseException) -> str:
     if isinstance(error, MalformedEvent):
         return str(error)
     return f"{type(error).__name__}: {error}"
+
+
+def key_text(key: bytes | None) -> str:
+    """A record's key as text that any column and any log can hold: invalid UTF-8 and NUL
+    escaped, cut to KEY_LIMIT characters. A user's key, their id, is left as it is."""
+    raw = (key or b"")[: 4 * KEY_LIMIT]
+    return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")[:KEY_LIMIT]
 
 
 @dataclass(frozen=True)
@@ -47,25 +55,28 @@ class DeadLetter:
 
     @property
     def key_text(self) -> str:
-        """The record's key as text that any column and any log can hold: invalid UTF-8 and NUL
-        escaped, cut to KEY_LIMIT characters. A user's key, their id, is left as it is."""
-        raw = (self.key or b"")[: 4 * KEY_LIMIT]
-        return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")[:KEY_LIMIT]
+        return key_text(self.key)
+
+    @property
+    def reason_text(self) -> str:
+        """The reason cut to REASON_LIMIT characters, as any column can hold it: NUL and any
+        unpaired surrogate (an error message may quote the record) replaced."""
+        reason = self.reason
+        if len(reason) > REASON_LIMIT:
+            reason = reason[: REASON_LIMIT - 1] + "…"
+        return reason.encode("utf-8", "replace").decode().replace("\x00", "\ufffd")
 
     def to_json(self) -> bytes:
         """The dead letter as its topic holds it: where the record was, why it failed, and the
         start of its value as text (invalid UTF-8 escaped as \\xNN), with the whole value's size
         and SHA-256 to recognise it by."""
         value = self.value
-        reason = self.reason
-        if len(reason) > REASON_LIMIT:
-            reason = reason[: REASON_LIMIT - 1] + "…"
         body = {
             "topic": self.topic,
             "partition": self.partition,
             "offset": self.offset,
             "key": None if self.key is None else self.key_text,
-            "reason": reason,
+            "reason": self.reason_text,
             "value": None
             if value is None
             else value[:VALUE_LIMIT].decode("utf-8", "backslashreplace"),

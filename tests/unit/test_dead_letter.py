@@ -48,6 +48,12 @@ def test_a_long_reason_is_cut() -> None:
     assert isinstance(body["reason"], str) and len(body["reason"]) == dead_letter.REASON_LIMIT
 
 
+def test_a_reason_no_column_could_hold_is_made_one() -> None:
+    letter = DeadLetter("t", None, b"", "bad \x00 and \ud800 quoted")
+    assert letter.reason_text == "bad \ufffd and ? quoted"
+    assert _body(letter)["reason"] == letter.reason_text
+
+
 def test_a_key_no_column_could_hold_is_escaped_and_cut() -> None:
     letter = DeadLetter("t", b"\x00\xff" + b"k" * 1000, b"", "r")
     assert letter.key_text.startswith("\\x00\\xff")
@@ -74,4 +80,5 @@ def test_any_record_and_reason_make_a_dead_letter_under_the_cap(
 def test_the_worst_escaping_still_fits_the_cap() -> None:
     worst_value = b"\x01" * 10_000  # each byte kept escapes to six characters
     worst_text = "\U0001f6b2" * 5000  # each character escapes to twelve
-    _body(DeadLetter("t", worst_text.encode(), worst_value, worst_text))
+    worst_topic = worst_text[: dead_letter.KEY_LIMIT]  # the outbox's topic column: 64
+    _body(DeadLetter(worst_topic, worst_text.encode(), worst_value, worst_text, 2**31, 2**63))
