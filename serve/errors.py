@@ -21,6 +21,7 @@ from actors.domain.errors import (
     Throttled,
     TokenExpired,
 )
+from serve import response_headers
 
 Position = TypeVar("Position")
 
@@ -109,6 +110,13 @@ async def _on_invalid_request(_request: Request, error: Exception) -> JSONRespon
     return JSONResponse({"detail": detail, "errors": problems}, status_code=422)
 
 
+async def _on_server_fault(request: Request, _error: Exception) -> JSONResponse:
+    # Starlette answers a fault outside every middleware: the headers are set here as well.
+    headers = response_headers.for_path(request.url.path)
+    return JSONResponse({"detail": "internal server error"}, status_code=500, headers=headers)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _on_server_fault)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
