@@ -5,7 +5,7 @@ so a monthly series started on 31 January falls on 29 February (in a leap year),
 30 April; a yearly one started on 29 February falls on 28 February in other years."""
 
 import calendar
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from actors.domain.periods import Period
@@ -68,14 +68,25 @@ def next_due(cadence: Cadence, start: date, end: date | None, after: date | None
 
 
 def day_start(day: date, timezone: str) -> datetime:
-    """The first instant of `day` in `timezone`, as an aware datetime.
+    """The first instant of `day` in `timezone`, in UTC.
 
     Where a clock change skips midnight (Santiago, Havana, Beirut have done so), the day starts
     when the clocks jump: fold 0 reads a missing wall time with the offset from before the jump,
     which is that instant. Where midnight comes twice, fold 0 is the first time."""
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone))
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def reminder_day(due: date) -> date:
     """The day a bill reminder is raised: the day before the due date."""
     return due - timedelta(days=1)
+
+
+def reminder_due(next_due: date | None, reminded_for: date | None, today: date) -> bool:
+    """Whether the reminder of the next due date is to be raised today: from the day before it
+    (a series created the day before its first date reminds at once), never on the day itself
+    (its transaction is written then), and once."""
+    return (
+        next_due is not None
+        and next_due != reminded_for
+        and reminder_day(next_due) <= today < next_due
+    )

@@ -15,6 +15,7 @@ from actors.domain.schedule import (
     next_due,
     occurrence,
     reminder_day,
+    reminder_due,
 )
 
 cadences = st.sampled_from(list(Cadence))
@@ -82,9 +83,7 @@ def test_next_due() -> None:
     assert next_due(Cadence.MONTHLY, start, None, date(2024, 1, 31)) == date(2024, 2, 29)
     assert next_due(Cadence.MONTHLY, start, None, date(2024, 2, 1)) == date(2024, 2, 29)
     assert next_due(Cadence.MONTHLY, start, date(2024, 2, 28), date(2024, 1, 31)) is None
-    assert next_due(Cadence.YEARLY, date(2024, 2, 29), None, date(2024, 3, 1)) == date(
-        2025, 2, 28
-    )
+    assert next_due(Cadence.YEARLY, date(2024, 2, 29), None, date(2024, 3, 1)) == date(2025, 2, 28)
 
 
 def test_the_last_date_python_has_ends_a_series_without_error() -> None:
@@ -145,8 +144,19 @@ def test_a_due_day_starts_at_local_midnight(day: date, zone: str, instant: datet
     assert day_start(day, zone) == instant
 
 
-@given(days, st.sampled_from(["America/Santiago", "America/Havana", "Asia/Beirut",
-                              "Europe/London", "Australia/Lord_Howe", "Pacific/Auckland"]))
+@given(
+    days,
+    st.sampled_from(
+        [
+            "America/Santiago",
+            "America/Havana",
+            "Asia/Beirut",
+            "Europe/London",
+            "Australia/Lord_Howe",
+            "Pacific/Auckland",
+        ]
+    ),
+)
 def test_a_days_start_is_its_first_instant_in_the_zone(day: date, zone: str) -> None:
     start = day_start(day, zone)
     assert local_date(start, zone) == day
@@ -157,3 +167,13 @@ def test_a_days_start_is_its_first_instant_in_the_zone(day: date, zone: str) -> 
 def test_a_reminder_is_due_the_day_before() -> None:
     assert reminder_day(date(2024, 3, 1)) == date(2024, 2, 29)
     assert reminder_day(date(2025, 1, 1)) == date(2024, 12, 31)
+
+
+def test_a_reminder_is_raised_the_day_before_and_once() -> None:
+    due = date(2024, 3, 1)
+    assert not reminder_due(due, None, date(2024, 2, 28))
+    assert reminder_due(due, None, date(2024, 2, 29))
+    assert not reminder_due(due, due, date(2024, 2, 29))  # raised already
+    assert not reminder_due(due, None, due)  # the day itself: the transaction, no reminder
+    assert reminder_due(due, date(2024, 2, 1), date(2024, 2, 29))  # last month's was raised
+    assert not reminder_due(None, None, due)  # the series has ended
