@@ -18,7 +18,7 @@ from actors.domain.ledger import EntryType
 from actors.domain.periods import local_date
 from actors.domain.schedule import Cadence, next_due, reminder_due
 from adapters import ledger_changes, outbox, transactions
-from adapters.models import RecurringSeries
+from adapters.models import RecurringSeries, Transaction
 
 # A user's "today" is at most 14 hours ahead of UTC; "tomorrow" (a reminder's due date) two
 # days at most: the series a shard looks at are those due by then, sorted out per user's zone.
@@ -147,17 +147,18 @@ async def carry_out(series_id: UUID, now: datetime) -> int:
     written = 0
     while True:
         async with in_transaction() as connection:
-            wrote = await _next_step(connection, series_id, now)
-        if not wrote:
+            step = await _next_step(connection, series_id, now)
+        if step is None:
             return written
-        written += 1
+        written += step
 
 
-async def _next_step(connection: BaseDBAsyncClient, series_id: UUID, now: datetime) -> bool:
-    """Write the next due date if it is due (True), or else raise its reminder if that is due."""
+async def _next_step(connection: BaseDBAsyncClient, series_id: UUID, now: datetime) -> int | None:
+    """Carry out the next due date if it is due (how many transactions that wrote), or else
+    raise its reminder if that is due (None: nothing more is due)."""
     row = await RecurringSeries.select_for_update().using_db(connection).get_or_none(id=series_id)
     if row is None or row.next_due is None:
-        return False  # deleted, or ended
+        return None  # deleted, or ended
     user_id: UUID = row.user_id  # type: ignore[attr-defined]
     _sequence, timezone = await ledger_changes.last_sequence(connection, user_id)
     today = local_date(now, timezone)
@@ -174,16 +175,21 @@ async def _next_step(connection: BaseDBAsyncClient, series_id: UUID, now: dateti
             recurring_id=row.id,
             due_date=due_date,
         )
-        await transactions.write(connection, user_id, new, now)
+        # Found already only if the series row was set back (restored from a backup, say):
+        # then the date is passed over rather than written twice or stuck on the unique key.
+        found = Transaction.filter(recurring_id=row.id, due_date=due_date).using_db(connection)
+        passed_over = await found.exists()
+        if not passed_over:
+            await transactions.write(connection, user_id, new, now)
         row.done_through = due_date
         row.next_due = next_due(Cadence(row.cadence), row.starts_on, row.ends_on, due_date)
         await row.save(using_db=connection, update_fields=["done_through", "next_due"])
-        return True
+        return 0 if passed_over else 1
     if kind is EntryType.EXPENSE and reminder_due(row.next_due, row.reminded_for, today):
         await outbox.stage([bill_due(row, now)], connection)
         row.reminded_for = row.next_due
         await row.save(using_db=connection, update_fields=["reminded_for"])
-    return False
+    return None
 
 
 def bill_due(row: RecurringSeries, now: datetime) -> Event:
