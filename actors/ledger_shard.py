@@ -18,7 +18,13 @@ from actors.domain import snapshots
 from actors.domain.dead_letter import DeadLetter, reason_of
 from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, Record, read_event
-from actors.domain.ledger import ApplyFailed, BudgetPosition, GoalPosition, Ledger
+from actors.domain.ledger import (
+    ApplyFailed,
+    BudgetForecast,
+    BudgetPosition,
+    GoalPosition,
+    Ledger,
+)
 from actors.domain.signatures import EventKey
 from actors.ledger_memory import LedgerMemory
 from actors.ownership import Ownership
@@ -188,6 +194,18 @@ class LedgerShard:
         if budget_id not in ledger.budgets:
             raise NotFound("budget")
         return ledger.budget_position(ledger.budgets[budget_id], day)
+
+    async def forecasts(self, user_id: UUID, sequence: int, today: date) -> list[BudgetForecast]:
+        ledger = await self._caught_up(user_id, sequence)
+        return [ledger.budget_forecast(b, today) for b in ledger.budgets.values()]
+
+    async def forecast(
+        self, user_id: UUID, sequence: int, budget_id: UUID, today: date
+    ) -> BudgetForecast:
+        ledger = await self._caught_up(user_id, sequence)
+        if budget_id not in ledger.budgets:
+            raise NotFound("budget")
+        return ledger.budget_forecast(ledger.budgets[budget_id], today)
 
     async def goals(self, user_id: UUID, sequence: int, today: date) -> list[GoalPosition]:
         ledger = await self._caught_up(user_id, sequence)

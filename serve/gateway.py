@@ -13,7 +13,17 @@ from serve import errors, response_headers
 from serve.auth import Authenticator
 from serve.body_limit import BodyLimit
 from serve.ledger_reader import LedgerReader
-from serve.routes import admin, budgets, goals, health, panel, tokens, transactions, users
+from serve.routes import (
+    admin,
+    budgets,
+    forecasts,
+    goals,
+    health,
+    panel,
+    tokens,
+    transactions,
+    users,
+)
 
 # The largest body any route needs is a few hundred bytes.
 MAX_BODY_BYTES = 64 * 1024
@@ -33,7 +43,7 @@ def build_api(*, docs: bool = True) -> FastAPI:
     api.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     errors.install(api)
     response_headers.install(api)
-    for routes in (health, users, tokens, transactions, budgets, goals, admin, panel):
+    for routes in (health, users, tokens, transactions, budgets, forecasts, goals, admin, panel):
         api.include_router(routes.router)
     return api
 

@@ -5,15 +5,18 @@ Next: the shard saves the ledger and stages its alerts (adapters/ledger_store.py
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from actors.domain import forecast
 from actors.domain.events import Event, MalformedEvent, Topic
+from actors.domain.forecast import Forecast
 from actors.domain.money import ZERO, cents, check_amount, check_total, percent_of, reaches
-from actors.domain.periods import Period, months_left, period_end, period_start
+from actors.domain.periods import Period, months_left, period_end, period_start, years_before
+from actors.domain.rollover import Rollover, carried
 
 EXCEEDED_AT = 100  # thresholds at or above this raise budget_exceeded, below it budget_warning
 DEFAULT_THRESHOLDS = (80, 100)
@@ -80,13 +83,50 @@ class Budget:
     period: Period
     limit: Decimal
     thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
-    # Spending in the budget's category per period start (only periods with any).
+    # Spending in the budget's category per period start (only periods with any), kept for
+    # the periods that forecasts and rollover read (see `keeps_from`).
     spent: dict[date, Decimal] = field(default_factory=dict)
     # Thresholds already alerted, per period start: each fires once until spending falls below.
     fired: dict[date, tuple[int, ...]] = field(default_factory=dict)
+    rollover: Rollover = Rollover.NONE
+    starts_on: date | None = None  # the first day of the first period counted for rollover
+    # Period starts whose forecast went above what is available and was told: once each,
+    # until the forecast falls back.
+    foreseen: set[date] = field(default_factory=set)
 
     def same_scope(self, other: "Budget") -> bool:
         return (self.category, self.period) == (other.category, other.period)
+
+    def carried(self, day: date) -> Decimal:
+        """What earlier periods carry into the period holding `day`."""
+        if self.starts_on is None:
+            return ZERO
+        return carried(self.rollover, self.period, self.limit, self.spent, self.starts_on, day)
+
+    def available(self, day: date) -> Decimal:
+        return self.limit + self.carried(day)
+
+    def keeps_from(self, today: date) -> date:
+        """The first period start whose spending is kept: the periods the forecast of the
+        current period reads (its level and those of the same periods of earlier years), and
+        for rollover every period since the budget starts."""
+        first = period_start(self.period, years_before(today, forecast.SEASONAL_YEARS))
+        for _ in range(forecast.RECENT):
+            first = period_start(self.period, first - timedelta(days=1))
+        if self.rollover is not Rollover.NONE and self.starts_on is not None:
+            first = min(first, period_start(self.period, self.starts_on))
+        return first
+
+    def forget_before(self, today: date) -> None:
+        """Drop the spending and alerts of periods no longer read (bounded history)."""
+        try:
+            first = self.keeps_from(today)
+        except (OverflowError, ValueError):  # at the edge of the calendar: keep everything
+            return
+        for kept in (self.spent, self.fired):
+            for start in [s for s in kept if s < first]:
+                del kept[start]
+        self.foreseen = {s for s in self.foreseen if s >= period_start(self.period, today)}
 
 
 @dataclass(slots=True)
@@ -114,6 +154,29 @@ class BudgetPosition:
     remaining: Decimal
     percent: Decimal
     status: BudgetStatus
+    rollover: Rollover
+    starts_on: date | None
+    carried: Decimal
+    available: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetForecast:
+    """A budget's forecast for the period holding a day, against what is available in it."""
+
+    budget_id: UUID
+    category: str
+    period: Period
+    period_start: date
+    period_end: date
+    available: Decimal
+    spent: Decimal
+    projected_spent: Decimal
+    low: Decimal
+    high: Decimal
+    projected_status: BudgetStatus
+    crossing_day: date | None
+    method: forecast.Method
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +296,15 @@ class Ledger:
         for (budget_id, start), delta in change.items():
             # Only more spending alerts; less spending only re-arms.
             raised += self._check_budget(self.budgets[budget_id], start, cause, may_fire=delta > 0)
+        today = _today(cause)
+        for budget_id in {budget_id for budget_id, _ in change}:
+            budget = self.budgets[budget_id]
+            current = period_start(budget.period, today)
+            if budget.rollover is not Rollover.NONE and (budget_id, current) not in change:
+                # An earlier period's spending moved what this one has available.
+                raised += self._check_budget(budget, current, cause, may_fire=True)
+            raised += self._foresee(budget, today, cause)
+            budget.forget_before(today)
         for goal_id in goals:
             raised += self._check_goal(self.goals[goal_id], cause)
         return raised
@@ -256,13 +328,18 @@ class Ledger:
         raised: list[Event] = []
         for start in {*budget.fired, current}:
             raised += self._check_budget(budget, start, cause, may_fire=start == current)
+        if previous is not None and previous.same_scope(budget):
+            budget.foreseen = previous.foreseen
+        raised += self._foresee(budget, today, cause)
+        budget.forget_before(today)
         return raised
 
     def _check_budget(
         self, budget: Budget, start: date, cause: Event, *, may_fire: bool
     ) -> list[Event]:
         spent = budget.spent.get(start, ZERO)
-        reached = tuple(t for t in budget.thresholds if reaches(spent, budget.limit, t))
+        available = budget.available(start)
+        reached = tuple(t for t in budget.thresholds if reaches(spent, available, t))
         already = budget.fired.get(start, ())
         if not may_fire:
             reached = tuple(t for t in reached if t in already)
@@ -282,19 +359,14 @@ class Ledger:
         self, budget: Budget, start: date, spent: Decimal, threshold: int, cause: Event
     ) -> Event:
         exceeded = threshold >= EXCEEDED_AT
-        payload: dict[str, Any] = {
-            "budget_id": str(budget.id),
-            "category": budget.category,
-            "period": budget.period.value,
-            "period_start": start.isoformat(),
-            "period_end": period_end(budget.period, start).isoformat(),
-            "limit": str(cents(budget.limit)),
+        available = budget.available(start)
+        payload = self._budget_facts(budget, start, available) | {
             "spent": str(cents(spent)),
-            "percent": str(percent_of(spent, budget.limit)),
+            "percent": str(percent_of(spent, available)),
             "threshold": threshold,
         }
         if exceeded:
-            payload["overage"] = str(cents(max(spent - budget.limit, ZERO)))
+            payload["overage"] = str(cents(max(spent - available, ZERO)))
         return Event(
             type=Topic.BUDGET_EXCEEDED if exceeded else Topic.BUDGET_WARNING,
             user_id=self.user_id,
@@ -302,16 +374,55 @@ class Ledger:
             payload=payload,
         )
 
+    def _budget_facts(self, budget: Budget, start: date, available: Decimal) -> dict[str, Any]:
+        """What every alert about a budget's period says; rollover adds what is available."""
+        facts: dict[str, Any] = {
+            "budget_id": str(budget.id),
+            "category": budget.category,
+            "period": budget.period.value,
+            "period_start": start.isoformat(),
+            "period_end": period_end(budget.period, start).isoformat(),
+            "limit": str(cents(budget.limit)),
+        }
+        if budget.rollover is not Rollover.NONE:
+            facts["carried"] = str(cents(available - budget.limit))
+            facts["available"] = str(cents(available))
+        return facts
+
+    def _foresee(self, budget: Budget, today: date, cause: Event) -> list[Event]:
+        """`budget_forecast_exceeded` when the forecast of the current period first goes above
+        what is available while the spending is still below it; once per budget and period,
+        until the forecast falls back. Only a forecast resting on a history says so: the pace
+        of the first days alone is no warning."""
+        current = period_start(budget.period, today)
+        available = budget.available(current)
+        outlook = forecast.project(budget.period, today, budget.spent)
+        if outlook.projected <= available:
+            budget.foreseen.discard(current)
+            return []
+        if (
+            outlook.spent >= available
+            or outlook.periods < forecast.MIN_HISTORY
+            or current in budget.foreseen
+        ):
+            return []
+        budget.foreseen.add(current)
+        crossing = outlook.crossing(available)
+        payload = self._budget_facts(budget, current, available) | {
+            "spent": str(outlook.spent),
+            "projected_spent": str(outlook.projected),
+            "low": str(outlook.low),
+            "high": str(outlook.high),
+            "method": outlook.method.value,
+            "crossing_day": crossing.isoformat() if crossing else None,
+            "forecast_day": today.isoformat(),
+        }
+        return [Event(Topic.BUDGET_FORECAST_EXCEEDED, self.user_id, cause.occurred_at, payload)]
+
     def budget_position(self, budget: Budget, day: date) -> BudgetPosition:
         start = period_start(budget.period, day)
         spent = budget.spent.get(start, ZERO)
-        warnings = [t for t in budget.thresholds if t < EXCEEDED_AT]
-        if reaches(spent, budget.limit, EXCEEDED_AT):
-            status = BudgetStatus.EXCEEDED
-        elif any(reaches(spent, budget.limit, t) for t in warnings):
-            status = BudgetStatus.WARNING
-        else:
-            status = BudgetStatus.OK
+        available = budget.available(day)
         return BudgetPosition(
             id=budget.id,
             category=budget.category,
@@ -321,9 +432,35 @@ class Ledger:
             period_start=start,
             period_end=period_end(budget.period, day),
             spent=cents(spent),
-            remaining=cents(budget.limit - spent),
-            percent=percent_of(spent, budget.limit),
-            status=status,
+            remaining=cents(available - spent),
+            percent=percent_of(spent, available),
+            status=status_of(spent, available, budget.thresholds),
+            rollover=budget.rollover,
+            starts_on=budget.starts_on,
+            carried=cents(available - budget.limit),
+            available=cents(available),
+        )
+
+    def budget_forecast(
+        self, budget: Budget, today: date, due: dict[date, Decimal] | None = None
+    ) -> BudgetForecast:
+        """The forecast of the period holding `today`; `due`: known amounts by day."""
+        available = budget.available(today)
+        outlook: Forecast = forecast.project(budget.period, today, budget.spent, due)
+        return BudgetForecast(
+            budget_id=budget.id,
+            category=budget.category,
+            period=budget.period,
+            period_start=period_start(budget.period, today),
+            period_end=outlook.period_end,
+            available=cents(available),
+            spent=outlook.spent,
+            projected_spent=outlook.projected,
+            low=outlook.low,
+            high=outlook.high,
+            projected_status=status_of(outlook.projected, available, budget.thresholds),
+            crossing_day=outlook.crossing(available),
+            method=outlook.method,
         )
 
     # -- goals
@@ -375,6 +512,21 @@ class Ledger:
         )
 
 
+def status_of(spent: Decimal, available: Decimal, thresholds: tuple[int, ...]) -> BudgetStatus:
+    if reaches(spent, available, EXCEEDED_AT):
+        return BudgetStatus.EXCEEDED
+    if any(reaches(spent, available, t) for t in thresholds if t < EXCEEDED_AT):
+        return BudgetStatus.WARNING
+    return BudgetStatus.OK
+
+
+def _today(cause: Event) -> date:
+    """The user's local date when the change was made: written by the service beside the
+    change; events written before it was carried fall back on the UTC date of the change."""
+    today = cause.payload.get("today")
+    return date.fromisoformat(today) if isinstance(today, str) else cause.occurred_at.date()
+
+
 _THRESHOLDS: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
@@ -420,6 +572,8 @@ def check(event: Event) -> None:
         sequence = payload["sequence"]
         if type(sequence) is not int or sequence < 1:
             raise ValueError("sequence is not a positive integer")
+        if payload.get("today") is not None:
+            _day(payload, "today")
         if event.type is Topic.TRANSACTION_CREATED:
             Entry.from_payload(payload)
         elif event.type is Topic.TRANSACTION_UPDATED:
@@ -450,13 +604,17 @@ def _budget_change(payload: Mapping[str, Any]) -> tuple[UUID, Budget | None, dat
         day, amount = date.fromisoformat(start), check_total(_decimal(total, "spent"))
         if amount:
             spent[day] = amount
+    period = Period(_text(definition, "period"))
+    starts_on = _day(definition, "starts_on") if definition.get("starts_on") else None
     budget = Budget(
         id=budget_id,
         category=sys.intern(_text(definition, "category")),
-        period=Period(_text(definition, "period")),
+        period=period,
         limit=_amount(definition, "limit"),
         thresholds=shared_thresholds(thresholds),
         spent=spent,
+        rollover=Rollover(definition.get("rollover", Rollover.NONE.value)),
+        starts_on=starts_on or period_start(period, today),
     )
     return budget_id, budget, today
 

@@ -22,7 +22,13 @@ def out(position: BudgetPosition) -> BudgetOut:
 @router.post("", status_code=201)
 async def create(user: CurrentUser, body: BudgetIn, ledger: LedgerReads) -> BudgetOut:
     row = await budgets.create(
-        user.user_id, body.category, body.limit, body.period, body.alert_thresholds
+        user.user_id,
+        body.category,
+        body.limit,
+        body.period,
+        body.alert_thresholds,
+        body.rollover,
+        body.starts_on,
     )
     return await read(user, row.id, ledger)
 

@@ -95,13 +95,16 @@ class Stream:
         period: str = "monthly",
         thresholds: Iterable[int] = (80, 100),
         today: date = TODAY,
+        **rollover: str,
     ) -> Event:
+        """`rollover`: rollover="surplus", starts_on="2024-05-01" as the service writes them."""
         definition = {
             "category": category,
             "period": period,
             "limit": limit,
             "alert_thresholds": list(thresholds),
             "spent": self.spent_so_far(category, Period(period)),
+            **rollover,
         }
         return self._next(
             Topic.BUDGET_CHANGED,

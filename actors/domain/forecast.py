@@ -1,0 +1,184 @@
+"""A budget's spending forecast for its current period, from its own history of totals per
+period: robust to one-off purchases (winsorised levels, medians of seasonal deviations), the
+same period of earlier years when there are enough of them, the recent periods otherwise, and
+the pace inside the current period when the history is short. Known amounts still due (the
+expenses of recurring series) count exactly. A projection is never below what is spent."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from statistics import median
+
+from actors.domain.money import ZERO, cents
+from actors.domain.periods import (
+    Period,
+    days_in,
+    period_end,
+    period_start,
+    period_starts,
+    years_before,
+)
+
+SEASONAL_YEARS = 3  # earlier years of the same period a seasonal forecast looks at
+RECENT = 6  # periods in a level: the trailing window before a period
+MIN_SEASONAL_YEARS = 2  # earlier years needed before the season counts
+MIN_HISTORY = 3  # periods of history below which the pace inside the period counts
+Z = Decimal("1.2816")  # low and high hold about 80% of outcomes
+MAD_TO_SIGMA = Decimal("1.4826")
+HALF_DAY = Decimal("0.5")  # today counts as half spent: the day is not over
+
+
+class Method(StrEnum):
+    SEASONAL = "seasonal"  # recent level plus the period's deviation in earlier years
+    RECENT = "recent"  # the level of the recent periods
+    RECENT_AND_PACE = "recent_and_pace"  # a short history blended with the pace so far
+    PACE = "pace"  # no history: the pace so far
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """The variable spending expected over a whole period, and how far it tends to stray."""
+
+    total: Decimal
+    spread: Decimal
+    method: Method
+    periods: int  # periods of history it rests on
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    today: date
+    period_end: date
+    spent: Decimal
+    due: tuple[tuple[date, Decimal], ...]  # known amounts after today, by day
+    per_day: Decimal  # variable spending expected per day from now on
+    projected: Decimal
+    low: Decimal
+    high: Decimal
+    method: Method
+    periods: int  # periods of history it rests on
+
+    def crossing(self, available: Decimal) -> date | None:
+        """The day the spending is expected to go above `available`; None if it is not."""
+        if self.projected <= available:
+            return None
+        if self.spent > available:
+            return self.today
+        total, due = self.spent, dict(self.due)
+        day, elapsed = self.today, HALF_DAY
+        while day <= self.period_end:
+            total_by_day = total + self.per_day * elapsed + due.get(day, ZERO)
+            if total_by_day > available:
+                return day
+            total += due.get(day, ZERO)
+            day, elapsed = day + timedelta(days=1), elapsed + 1
+        return self.period_end
+
+
+def history(period: Period, spent: Mapping[date, Decimal], current: date) -> dict[date, Decimal]:
+    """The totals of every period from the first with any spending to the one before
+    `current`'s, periods without spending as zero."""
+    start = period_start(period, current)
+    earlier = [day for day in spent if day < start]
+    if not earlier:
+        return {}
+    return {day: spent.get(day, ZERO) for day in period_starts(period, min(earlier), start)}
+
+
+def expected(period: Period, totals: Mapping[date, Decimal], start: date) -> Expected:
+    """The spending expected over the whole period starting on `start`, from the totals of the
+    periods before it (`history`)."""
+    before = [totals[day] for day in sorted(totals) if day < start]
+    if not before:
+        return Expected(ZERO, ZERO, Method.PACE, 0)
+    level, spread = _level(before[-RECENT:])
+    if len(before) < MIN_HISTORY:
+        return Expected(level, spread, Method.RECENT_AND_PACE, len(before))
+    deviations = _seasonal_deviations(period, totals, start)
+    if len(deviations) >= MIN_SEASONAL_YEARS:
+        total = max(level + _agreed(deviations), ZERO)
+        return Expected(total, spread, Method.SEASONAL, len(before))
+    return Expected(level, spread, Method.RECENT, len(before))
+
+
+def project(
+    period: Period,
+    today: date,
+    spent: Mapping[date, Decimal],
+    due: Mapping[date, Decimal] | None = None,
+) -> Forecast:
+    """The forecast for the period holding `today`, from `spent` (totals per period start, the
+    current one included) and `due` (known amounts by day; those after today and within the
+    period count)."""
+    start, end = period_start(period, today), period_end(period, today)
+    now = spent.get(start, ZERO)
+    later = tuple(sorted((d, a) for d, a in (due or {}).items() if today < d <= end))
+    days = Decimal(days_in(period, today))
+    elapsed = Decimal((today - start).days) + HALF_DAY
+    left = days - elapsed
+    guess = expected(period, history(period, spent, today), start)
+    share = left / days
+    variable = guess.total * share
+    spread = guess.spread * share.sqrt()
+    if guess.method in (Method.PACE, Method.RECENT_AND_PACE):
+        pace = max(now, ZERO) / elapsed * left
+        weight = elapsed / days if guess.method is Method.RECENT_AND_PACE else Decimal(1)
+        variable = weight * pace + (1 - weight) * variable
+        spread = max(spread, abs(pace - guess.total * share) / 2, pace / 2 * weight)
+    known = now + sum((a for _, a in later), ZERO)
+    projected = max(cents(known + variable), cents(now))
+    return Forecast(
+        today=today,
+        period_end=end,
+        spent=cents(now),
+        due=later,
+        per_day=variable / left if left > 0 else ZERO,
+        projected=projected,
+        low=max(cents(known + max(variable - Z * spread, ZERO)), cents(now)),
+        high=max(cents(known + variable + Z * spread), projected),
+        method=guess.method,
+        periods=guess.periods,
+    )
+
+
+def _level(values: list[Decimal]) -> tuple[Decimal, Decimal]:
+    """A winsorised mean (the largest and smallest value pulled in to their neighbours, once
+    there are four or more: one large purchase does not move it) and a robust spread (the
+    median absolute deviation, scaled to a standard deviation)."""
+    ordered = sorted(values)
+    if len(ordered) >= 4:
+        ordered[0], ordered[-1] = ordered[1], ordered[-2]
+    mean = sum(ordered, ZERO) / len(ordered)
+    middle = median(values)
+    spread = MAD_TO_SIGMA * median([abs(v - middle) for v in values])
+    return mean, spread
+
+
+def _seasonal_deviations(
+    period: Period, totals: Mapping[date, Decimal], start: date
+) -> list[Decimal]:
+    """For each earlier year with the same period and enough periods before it: how far that
+    period stood from the level of the periods before it."""
+    deviations = []
+    for years in range(1, SEASONAL_YEARS + 1):
+        same = period_start(period, years_before(start, years))
+        if same not in totals:
+            continue
+        window = [totals[day] for day in sorted(totals) if day < same][-RECENT:]
+        if len(window) >= MIN_HISTORY:
+            deviations.append(totals[same] - _level(window)[0])
+    return deviations
+
+
+def _agreed(deviations: list[Decimal]) -> Decimal:
+    """The deviation the years agree on: their median from three years on; with two, the
+    smaller when both go the same way and none when they disagree, so that one year's one-off
+    purchase does not count as a season."""
+    if len(deviations) >= 3:
+        return Decimal(median(deviations))
+    first, second = deviations
+    if first * second <= 0:
+        return ZERO
+    return min(first, second, key=abs)
