@@ -5,7 +5,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import ray
@@ -55,7 +55,7 @@ def decoder(event_key: EventKey) -> Decode:
 
 
 async def apply_window(
-    records: Sequence[Record], ledgers: LedgerMemory, decode: Decode
+    records: Sequence[Record], ledgers: LedgerMemory, decode: Decode, today: date | None = None
 ) -> Checkpoint:
     """Decode each record in its own guard, apply each user's events in sequence order, and
     return what the window changed, to be saved in one transaction.
@@ -92,6 +92,10 @@ async def apply_window(
                 again.add(user_id)
         users = again
     checkpoint.events = [alert for alerts in raised.values() for alert in alerts]
+    # A UTC date is near enough: what is kept reaches years back.
+    today = today or datetime.now(UTC).date()
+    for user_id in partitions:
+        ledgers.get(user_id).forget_before(today)
     checkpoint.snapshots = {
         user_id: (partition, snapshots.dump(ledgers.get(user_id)))
         for user_id, partition in partitions.items()

@@ -118,7 +118,7 @@ class Budget:
         return first
 
     def forget_before(self, today: date) -> None:
-        """Drop the spending and alerts of periods no longer read (bounded history)."""
+        """Drop the spending and alerts of periods no longer read: the history stays bounded."""
         try:
             first = self.keeps_from(today)
         except (OverflowError, ValueError):  # at the edge of the calendar: keep everything
@@ -126,7 +126,7 @@ class Budget:
         for kept in (self.spent, self.fired):
             for start in [s for s in kept if s < first]:
                 del kept[start]
-        self.foreseen = {s for s in self.foreseen if s >= period_start(self.period, today)}
+        self.foreseen = {s for s in self.foreseen if s >= first}
 
 
 @dataclass(slots=True)
@@ -233,6 +233,12 @@ class Ledger:
         self.pending[number] = event
         return self._catch_up()
 
+    def forget_before(self, today: date) -> None:
+        """Drop what no forecast or rollover will read again (see `Budget.keeps_from`): done
+        when the ledger is saved, with a date that may be a day off the user's own."""
+        for budget in self.budgets.values():
+            budget.forget_before(today)
+
     def skip(self, number: int) -> list[Event]:
         """Count `number` as applied without applying its event, which failed to apply: the
         events after it still count, instead of waiting for it for ever. Returns the alerts of
@@ -304,7 +310,6 @@ class Ledger:
                 # An earlier period's spending moved what this one has available.
                 raised += self._check_budget(budget, current, cause, may_fire=True)
             raised += self._foresee(budget, today, cause)
-            budget.forget_before(today)
         for goal_id in goals:
             raised += self._check_goal(self.goals[goal_id], cause)
         return raised
@@ -331,7 +336,6 @@ class Ledger:
         if previous is not None and previous.same_scope(budget):
             budget.foreseen = previous.foreseen
         raised += self._foresee(budget, today, cause)
-        budget.forget_before(today)
         return raised
 
     def _check_budget(

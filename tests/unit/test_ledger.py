@@ -914,7 +914,4 @@ def test_an_expense_at_an_end_of_the_calendar_is_applied_and_alerts(
         (Topic.BUDGET_EXCEEDED, period_start(period, day).isoformat())
     ]
     position = ledger.budget_position(ledger.budgets[FOOD], day)
-    # A period older than the history forecasts read is not kept once its alert is raised.
-    kept = day >= ledger.budgets[FOOD].keeps_from(TODAY)
-    spent = Decimal("25.00") if kept else Decimal("0.00")
-    assert (position.spent, position.period_end) == (spent, period_end(period, day))
+    assert (position.spent, position.period_end) == (Decimal("25.00"), period_end(period, day))
