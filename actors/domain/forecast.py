@@ -120,13 +120,17 @@ def project(
     left = days - elapsed
     guess = expected(period, history(period, spent, today), start)
     share = left / days
-    variable = guess.total * share
+    # Half as if spending were spread evenly over the period (a large purchase this period
+    # says nothing of the days left), half as if the period's total were the usual one
+    # (a monthly bill already paid is not expected again): in the backtest each assumption
+    # alone misses more than the two together.
+    variable = (guess.total * share + max(guess.total - now, ZERO)) / 2
     spread = guess.spread * share.sqrt()
     if guess.method in (Method.PACE, Method.RECENT_AND_PACE):
         pace = max(now, ZERO) / elapsed * left
         weight = elapsed / days if guess.method is Method.RECENT_AND_PACE else Decimal(1)
+        spread = max(spread, abs(pace - variable) / 2, pace / 2 * weight)
         variable = weight * pace + (1 - weight) * variable
-        spread = max(spread, abs(pace - guess.total * share) / 2, pace / 2 * weight)
     known = now + sum((a for _, a in later), ZERO)
     projected = max(cents(known + variable), cents(now))
     return Forecast(

@@ -99,13 +99,14 @@ def with_history(limit: str, monthly: str = "300.00", months: int = 6) -> tuple[
 
 def test_the_early_warning_is_raised_once_when_the_forecast_goes_above_the_limit() -> None:
     stream, ledger = with_history("400.00")
-    # 12 June: 11.5 days are spent, 18.5 remain at 10 a day.
-    assert forecast_alerts(feed(ledger, stream.expense("100.00"))) == []  # 100 + 185 expected
-    [warning] = forecast_alerts(feed(ledger, stream.expense("150.00")))  # 250 + 185 > 400
-    assert warning.payload["projected_spent"] == "435.00"
-    assert warning.payload["spent"] == "250.00"
+    # 12 June: 18.5 days of 30 remain, 185 at the usual pace; the usual month is 300, so
+    # the expected rest is the mean of 185 and what 300 leaves.
+    assert forecast_alerts(feed(ledger, stream.expense("100.00"))) == []  # 100 + 192.5
+    [warning] = forecast_alerts(feed(ledger, stream.expense("250.00")))  # 350 + 92.5 > 400
+    assert warning.payload["projected_spent"] == "442.50"
+    assert warning.payload["spent"] == "350.00"
     assert warning.payload["method"] == "recent"
-    assert warning.payload["crossing_day"] == "2024-06-27"  # 10 a day from mid-12 June
+    assert warning.payload["crossing_day"] == "2024-06-22"  # 5 a day from mid-12 June
     assert warning.payload["period_start"] == "2024-06-01"
     assert warning.occurred_at == NOW
     assert forecast_alerts(feed(ledger, stream.expense("10.00"))) == []  # once
@@ -113,10 +114,10 @@ def test_the_early_warning_is_raised_once_when_the_forecast_goes_above_the_limit
 
 def test_the_early_warning_is_re_armed_when_the_forecast_falls_back() -> None:
     stream, ledger = with_history("400.00")
-    big = stream.expense("250.00")
+    big = stream.expense("350.00")
     assert len(forecast_alerts(feed(ledger, big))) == 1
     feed(ledger, stream.delete(big))
-    assert len(forecast_alerts(feed(ledger, stream.expense("250.00")))) == 1
+    assert len(forecast_alerts(feed(ledger, stream.expense("350.00")))) == 1
 
 
 def test_no_early_warning_once_the_limit_is_already_reached() -> None:
@@ -135,7 +136,7 @@ def test_no_early_warning_from_the_pace_of_a_budget_without_history() -> None:
 
 def test_the_early_warning_survives_a_snapshot_and_is_not_raised_again() -> None:
     stream, ledger = with_history("400.00")
-    assert len(forecast_alerts(feed(ledger, stream.expense("250.00")))) == 1
+    assert len(forecast_alerts(feed(ledger, stream.expense("350.00")))) == 1
     again = snapshots.load(ledger.user_id, snapshots.dump(ledger))
     assert forecast_alerts(feed(again, stream.expense("1.00"))) == []
     assert again.budgets[FOOD].foreseen == {date(2024, 6, 1)}
@@ -144,18 +145,18 @@ def test_the_early_warning_survives_a_snapshot_and_is_not_raised_again() -> None
 def test_a_lower_limit_can_raise_the_early_warning() -> None:
     stream, ledger = with_history("1000.00")
     feed(ledger, stream.expense("200.00"))
-    raised = feed(ledger, stream.budget(FOOD, "350.00"))
-    assert [a.payload["projected_spent"] for a in forecast_alerts(raised)] == ["385.00"]
+    raised = feed(ledger, stream.budget(FOOD, "300.00"))
+    assert [a.payload["projected_spent"] for a in forecast_alerts(raised)] == ["342.50"]
 
 
 def test_the_forecast_uses_the_users_date_of_the_change() -> None:
     stream, ledger = with_history("400.00")
-    # On 29 June 380 spent leaves 1.5 days: 395 expected, no warning (on the 12th it would be).
+    # On 29 June 380 spent leaves 1.5 days: 387.50 expected, no warning (on the 12th, one).
     event = stream.expense("380.00", day=date(2024, 6, 29))
     late = Event(event.type, event.user_id, NOW, {**event.payload, "today": "2024-06-29"})
     assert forecast_alerts(feed(ledger, late)) == []
     assert ledger.budget_forecast(ledger.budgets[FOOD], date(2024, 6, 29)).projected_spent == D(
-        "395.00"
+        "387.50"
     )
 
 
@@ -194,7 +195,7 @@ def test_a_rollover_budget_keeps_every_period_since_it_starts() -> None:
 
 def test_old_events_without_the_users_date_use_the_day_of_the_change() -> None:
     stream, ledger = with_history("400.00")
-    event = stream.expense("250.00")
+    event = stream.expense("350.00")
     old = Event(
         event.type,
         event.user_id,
