@@ -20,6 +20,7 @@ from serve.routes import (
     goals,
     health,
     panel,
+    recurring,
     tokens,
     transactions,
     users,
@@ -43,7 +44,8 @@ def build_api(*, docs: bool = True) -> FastAPI:
     api.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     errors.install(api)
     response_headers.install(api)
-    for routes in (health, users, tokens, transactions, budgets, forecasts, goals, admin, panel):
+    every = (health, users, tokens, transactions, recurring, budgets, forecasts, goals, admin)
+    for routes in (*every, panel):
         api.include_router(routes.router)
     return api
 

@@ -26,6 +26,7 @@ class Topic(StrEnum):
     BUDGET_EXCEEDED = "budget_exceeded"
     BUDGET_FORECAST_EXCEEDED = "budget_forecast_exceeded"
     GOAL_ACHIEVED = "goal_achieved"
+    BILL_DUE = "bill_due"
 
     @property
     def dead_letter(self) -> str:

@@ -20,6 +20,7 @@ class NotifiableTopic(StrEnum):
     BUDGET_EXCEEDED = Topic.BUDGET_EXCEEDED
     BUDGET_FORECAST_EXCEEDED = Topic.BUDGET_FORECAST_EXCEEDED
     GOAL_ACHIEVED = Topic.GOAL_ACHIEVED
+    BILL_DUE = Topic.BILL_DUE
 
 
 NOTIFIABLE = tuple(Topic(kind) for kind in NotifiableTopic)
@@ -31,6 +32,7 @@ DEFAULTS: dict[str, list[str]] = {
     Topic.BUDGET_EXCEEDED: [Channel.EMAIL, Channel.SMS],
     Topic.BUDGET_FORECAST_EXCEEDED: [Channel.EMAIL],
     Topic.GOAL_ACHIEVED: [Channel.EMAIL, Channel.SMS],
+    Topic.BILL_DUE: [Channel.EMAIL],
 }
 
 

@@ -48,13 +48,47 @@ class Profile:
 
 FLAT = (100,) * 12
 PROFILES = (
-    Profile("groceries", 40_000, (95, 92, 98, 100, 100, 98, 97, 98, 100, 102, 105, 135), (8, 14), 100, 3, (2, 4)),
-    Profile("heating", 9_000, (190, 170, 130, 90, 55, 35, 30, 30, 45, 90, 140, 185), (1, 1), 100, 0, (0, 0)),
+    Profile(
+        "groceries",
+        40_000,
+        (95, 92, 98, 100, 100, 98, 97, 98, 100, 102, 105, 135),
+        (8, 14),
+        100,
+        3,
+        (2, 4),
+    ),
+    Profile(
+        "heating",
+        9_000,
+        (190, 170, 130, 90, 55, 35, 30, 30, 45, 90, 140, 185),
+        (1, 1),
+        100,
+        0,
+        (0, 0),
+    ),
     Profile("dining", 15_000, FLAT, (2, 8), 100, 8, (3, 8)),
-    Profile("travel", 30_000, (30, 30, 60, 80, 90, 150, 260, 280, 90, 60, 40, 130), (1, 3), 55, 4, (3, 6)),
-    Profile("electronics", 4_000, (90, 80, 80, 80, 80, 80, 80, 80, 90, 100, 160, 200), (0, 1), 20, 6, (15, 40)),
-    Profile("gifts", 3_000, (40, 60, 50, 50, 80, 50, 50, 50, 50, 60, 120, 600), (1, 4), 45, 2, (5, 10)),
-)  # fmt: skip
+    Profile(
+        "travel",
+        30_000,
+        (30, 30, 60, 80, 90, 150, 260, 280, 90, 60, 40, 130),
+        (1, 3),
+        55,
+        4,
+        (3, 6),
+    ),
+    Profile(
+        "electronics",
+        4_000,
+        (90, 80, 80, 80, 80, 80, 80, 80, 90, 100, 160, 200),
+        (0, 1),
+        20,
+        6,
+        (15, 40),
+    ),
+    Profile(
+        "gifts", 3_000, (40, 60, 50, 50, 80, 50, 50, 50, 50, 60, 120, 600), (1, 4), 45, 2, (5, 10)
+    ),
+)
 
 
 def month_starts(first: date, count: int) -> list[date]:
@@ -141,9 +175,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"{args.users} users x {len(PROFILES)} categories, 2021-2025, months of 2024-2025 forecast"
     )
-    print(
-        f"{'category':<12} {'MASE ours@1st':>14} {'ours@15th':>10} {'seasonal naive':>15} {'ratio':>6}  methods"
-    )
+    header = ("category", "MASE ours@1st", "ours@15th", "seasonal naive", "ratio")
+    print("{:<12} {:>14} {:>10} {:>15} {:>6}  methods".format(*header))
     every: list[tuple[Errors, Decimal]] = []
     for name, series in rows.items():
         every += series
