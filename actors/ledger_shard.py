@@ -4,7 +4,7 @@ Next: actors/domain/ledger.py applies each event to its user's ledger."""
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -29,9 +29,10 @@ from actors.domain.signatures import EventKey
 from actors.due_dates import DueDates
 from actors.ledger_memory import LedgerMemory
 from actors.ownership import Ownership
-from adapters import ledger_store, offsets
+from adapters import ledger_store, offsets, scheduled
 from adapters.config import Settings
 from adapters.ledger_store import Checkpoint
+from adapters.scheduled import Schedules
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,11 @@ def decoder(event_key: EventKey) -> Decode:
 
 
 async def apply_window(
-    records: Sequence[Record], ledgers: LedgerMemory, decode: Decode, today: date | None = None
+    records: Sequence[Record],
+    ledgers: LedgerMemory,
+    decode: Decode,
+    today: date | None = None,
+    schedules: Callable[[set[UUID]], Awaitable[Schedules]] | None = None,
 ) -> Checkpoint:
     """Decode each record in its own guard, apply each user's events in sequence order, and
     return what the window changed, to be saved in one transaction.
@@ -80,8 +85,12 @@ async def apply_window(
     raised: dict[UUID, list[Event]] = {}
     skipped: dict[UUID, set[int]] = {}
     users = set(arrived)
+    # The users' recurring expenses, for the early warning: read once for the window.
+    plans = await schedules(users) if schedules and users else {}
     while users:
         await ledgers.load(users)
+        for user_id in users:
+            ledgers.get(user_id).schedule = plans.get(user_id)
         again = set()
         for user_id in users:
             try:
@@ -97,6 +106,7 @@ async def apply_window(
     today = today or datetime.now(UTC).date()
     for user_id in partitions:
         ledgers.get(user_id).forget_before(today)
+        ledgers.get(user_id).schedule = None
     checkpoint.snapshots = {
         user_id: (partition, snapshots.dump(ledgers.get(user_id)))
         for user_id, partition in partitions.items()
@@ -218,7 +228,11 @@ class LedgerShard:
 
     async def forecasts(self, user_id: UUID, sequence: int, today: date) -> list[BudgetForecast]:
         ledger = await self._caught_up(user_id, sequence)
-        return [ledger.budget_forecast(b, today) for b in ledger.budgets.values()]
+        plan = (await scheduled.of_users([user_id])).get(user_id, {})
+        return [
+            ledger.budget_forecast(b, today, plan.get(b.category, ()))
+            for b in ledger.budgets.values()
+        ]
 
     async def forecast(
         self, user_id: UUID, sequence: int, budget_id: UUID, today: date
@@ -226,7 +240,9 @@ class LedgerShard:
         ledger = await self._caught_up(user_id, sequence)
         if budget_id not in ledger.budgets:
             raise NotFound("budget")
-        return ledger.budget_forecast(ledger.budgets[budget_id], today)
+        budget = ledger.budgets[budget_id]
+        plan = (await scheduled.of_users([user_id])).get(user_id, {})
+        return ledger.budget_forecast(budget, today, plan.get(budget.category, ()))
 
     async def goals(self, user_id: UUID, sequence: int, today: date) -> list[GoalPosition]:
         ledger = await self._caught_up(user_id, sequence)
@@ -259,7 +275,9 @@ class LedgerShard:
     # -- the consumer loop's step
 
     async def _apply(self, window: Window) -> None:
-        checkpoint = await apply_window(window, self._ledgers, self._decode)
+        checkpoint = await apply_window(
+            window, self._ledgers, self._decode, schedules=scheduled.of_users
+        )
         # A failure here ends the actor: memory is ahead of the database, and the restarted
         # shard resumes from the last checkpoint saved.
         await ledger_store.save(CONSUMER, checkpoint)

@@ -38,9 +38,7 @@ async def _event(
             "alert_thresholds": list(row.alert_thresholds),
             "rollover": row.rollover,
             "starts_on": row.starts_on.isoformat(),
-            "spent": await _spent_so_far(
-                connection, change.user_id, row.category, Period(row.period)
-            ),
+            **await _spent_so_far(connection, change.user_id, row.category, Period(row.period)),
         }
     return {
         "budget_id": str(row.id if row else ""),
@@ -51,15 +49,21 @@ async def _event(
 
 async def _spent_so_far(
     connection: BaseDBAsyncClient, user_id: UUID, category: str, period: Period
-) -> dict[str, str]:
+) -> dict[str, dict[str, str]]:
+    """`spent`, and `recurring`: the part of it that recurring series wrote."""
     # Summed per day here and per period by the domain, so that a period has one definition.
     rows = await connection.execute_query_dict(
-        "SELECT local_date, sum(amount) AS total"
+        "SELECT local_date, sum(amount) AS total,"
+        " sum(amount) FILTER (WHERE recurring_id IS NOT NULL) AS recurring"
         " FROM transactions WHERE user_id = $1 AND type = 'expense' AND category = $2"
         " GROUP BY local_date",
         [user_id, category],
     )
-    return spent_per_period(period, ((row["local_date"], row["total"]) for row in rows))
+    recurring = [(row["local_date"], row["recurring"]) for row in rows if row["recurring"]]
+    return {
+        "spent": spent_per_period(period, ((row["local_date"], row["total"]) for row in rows)),
+        "recurring": spent_per_period(period, recurring),
+    }
 
 
 async def create(

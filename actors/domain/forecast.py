@@ -4,7 +4,7 @@ same period of earlier years when there are enough of them, the recent periods o
 the pace inside the current period when the history is short. Known amounts still due (the
 expenses of recurring series) count exactly. A projection is never below what is spent."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,6 +20,7 @@ from actors.domain.periods import (
     period_starts,
     years_before,
 )
+from actors.domain.schedule import due_dates
 
 SEASONAL_YEARS = 3  # earlier years of the same period a seasonal forecast looks at
 RECENT = 6  # periods in a level: the trailing window before a period
@@ -38,6 +39,30 @@ class Method(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Scheduled:
+    """A recurring expense series as a forecast reads it: its amount on each due date after
+    the last one written as a transaction (`done_through`)."""
+
+    amount: Decimal
+    cadence: Period
+    starts_on: date
+    ends_on: date | None
+    done_through: date | None
+
+
+def due_amounts(series: Iterable[Scheduled], first: date, last: date) -> dict[date, Decimal]:
+    """The amounts still to be written by the series, per due date from `first` to `last`."""
+    due: dict[date, Decimal] = {}
+    for one in series:
+        after = one.done_through
+        if after is None or after < first - timedelta(days=1):
+            after = first - timedelta(days=1)
+        for day in due_dates(one.cadence, one.starts_on, one.ends_on, after, last):
+            due[day] = due.get(day, ZERO) + one.amount
+    return due
+
+
+@dataclass(frozen=True, slots=True)
 class Expected:
     """The variable spending expected over a whole period, and how far it tends to stray."""
 
@@ -52,7 +77,7 @@ class Forecast:
     today: date
     period_end: date
     spent: Decimal
-    due: tuple[tuple[date, Decimal], ...]  # known amounts after today, by day
+    due: tuple[tuple[date, Decimal], ...]  # known amounts still to come this period, by day
     per_day: Decimal  # variable spending expected per day from now on
     projected: Decimal
     low: Decimal
@@ -66,7 +91,8 @@ class Forecast:
             return None
         if self.spent > available:
             return self.today
-        total, due = self.spent, dict(self.due)
+        due = dict(self.due)
+        total = self.spent + sum((a for d, a in self.due if d < self.today), ZERO)
         day, elapsed = self.today, HALF_DAY
         while day <= self.period_end:
             total_by_day = total + self.per_day * elapsed + due.get(day, ZERO)
@@ -108,54 +134,58 @@ def project(
     today: date,
     spent: Mapping[date, Decimal],
     due: Mapping[date, Decimal] | None = None,
+    recurring: Mapping[date, Decimal] | None = None,
 ) -> Forecast:
     """The forecast for the period holding `today`, from `spent` (totals per period start, the
-    current one included) and `due` (known amounts by day; those after today and within the
-    period count)."""
+    current one included), `due` (known amounts not yet spent, by day; those in the period
+    count, exactly) and `recurring` (the part of `spent` that recurring series wrote, per
+    period start: the variable spending that the history forecasts is the rest)."""
     start, end = period_start(period, today), period_end(period, today)
     now = spent.get(start, ZERO)
-    later = tuple(sorted((d, a) for d, a in (due or {}).items() if today < d <= end))
+    variable = {day: total - (recurring or {}).get(day, ZERO) for day, total in spent.items()}
+    later = tuple(sorted((d, a) for d, a in (due or {}).items() if start <= d <= end))
     days = Decimal(days_in(period, today))
     elapsed = Decimal((today - start).days) + HALF_DAY
     left = days - elapsed
-    guess = expected(period, history(period, spent, today), start)
+    guess = expected(period, history(period, variable, today), start)
+    so_far = variable.get(start, ZERO)
     share = left / days
     # Half as if spending were spread evenly over the period (a large purchase this period
     # says nothing of the days left), half as if the period's total were the usual one
     # (a monthly bill already paid is not expected again): in the backtest each assumption
     # alone misses more than the two together.
-    variable = (guess.total * share + max(guess.total - now, ZERO)) / 2
+    rest = (guess.total * share + max(guess.total - so_far, ZERO)) / 2
     spread = guess.spread * share.sqrt()
     if guess.method in (Method.PACE, Method.RECENT_AND_PACE):
-        pace = max(now, ZERO) / elapsed * left
+        pace = max(so_far, ZERO) / elapsed * left
         weight = elapsed / days if guess.method is Method.RECENT_AND_PACE else Decimal(1)
-        spread = max(spread, abs(pace - variable) / 2, pace / 2 * weight)
-        variable = weight * pace + (1 - weight) * variable
+        spread = max(spread, abs(pace - rest) / 2, pace / 2 * weight)
+        rest = weight * pace + (1 - weight) * rest
     known = now + sum((a for _, a in later), ZERO)
-    projected = max(cents(known + variable), cents(now))
+    projected = max(cents(known + rest), cents(now))
     return Forecast(
         today=today,
         period_end=end,
         spent=cents(now),
         due=later,
-        per_day=variable / left if left > 0 else ZERO,
+        per_day=rest / left if left > 0 else ZERO,
         projected=projected,
-        low=max(cents(known + max(variable - Z * spread, ZERO)), cents(now)),
-        high=max(cents(known + variable + Z * spread), projected),
+        low=max(cents(known + max(rest - Z * spread, ZERO)), cents(now)),
+        high=max(cents(known + rest + Z * spread), projected),
         method=guess.method,
         periods=guess.periods,
     )
 
 
 def _level(values: list[Decimal]) -> tuple[Decimal, Decimal]:
-    """A winsorised mean (the largest and smallest value pulled in to their neighbours, once
-    there are four or more: one large purchase does not move it) and a robust spread (the
-    median absolute deviation, scaled to a standard deviation)."""
+    """A winsorised mean (the largest and smallest value pulled in to their neighbours: one
+    large purchase does not move it), the median of three, and a robust spread (the median
+    absolute deviation, scaled to a standard deviation)."""
     ordered = sorted(values)
+    middle = median(values)
     if len(ordered) >= 4:
         ordered[0], ordered[-1] = ordered[1], ordered[-2]
-    mean = sum(ordered, ZERO) / len(ordered)
-    middle = median(values)
+    mean = middle if len(ordered) == 3 else sum(ordered, ZERO) / len(ordered)
     spread = MAD_TO_SIGMA * median([abs(v - middle) for v in values])
     return mean, spread
 

@@ -3,7 +3,7 @@ alerts that changes to them raise, each once per budget, period and threshold.
 Next: the shard saves the ledger and stages its alerts (adapters/ledger_store.py)."""
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -13,7 +13,7 @@ from uuid import UUID
 
 from actors.domain import forecast
 from actors.domain.events import Event, MalformedEvent, Topic
-from actors.domain.forecast import Forecast
+from actors.domain.forecast import Forecast, Scheduled
 from actors.domain.money import ZERO, cents, check_amount, check_total, percent_of, reaches
 from actors.domain.periods import Period, months_left, period_end, period_start, years_before
 from actors.domain.rollover import Rollover, carried
@@ -53,6 +53,7 @@ class Entry:
     category: str
     day: date  # the local date of the transaction in the user's time zone
     goal_id: UUID | None = None
+    recurring: bool = False  # written by a recurring series (its payload's `recurring_id`)
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class Entry:
             category=_text(entry, "category"),
             day=_day(entry, "local_date"),
             goal_id=_uuid(entry, "goal_id") if entry.get("goal_id") else None,
+            recurring=_uuid(entry, "recurring_id").int > 0 if entry.get("recurring_id") else False,
         )
 
 
@@ -88,6 +90,8 @@ class Budget:
     spent: dict[date, Decimal] = field(default_factory=dict)
     # Thresholds already alerted, per period start: each fires once until spending falls below.
     fired: dict[date, tuple[int, ...]] = field(default_factory=dict)
+    # The part of `spent` that recurring series wrote, per period start (only periods with any).
+    recurring: dict[date, Decimal] = field(default_factory=dict)
     rollover: Rollover = Rollover.NONE
     starts_on: date | None = None  # the first day of the first period counted for rollover
     # Period starts whose forecast went above what is available and was told: once each,
@@ -106,6 +110,12 @@ class Budget:
     def available(self, day: date) -> Decimal:
         return self.limit + self.carried(day)
 
+    def outlook(self, today: date, series: Sequence[Scheduled] = ()) -> Forecast:
+        """The forecast of the period holding `today`, the series' amounts still due counted."""
+        first, last = period_start(self.period, today), period_end(self.period, today)
+        due = forecast.due_amounts(series, first, last)
+        return forecast.project(self.period, today, self.spent, due, self.recurring)
+
     def keeps_from(self, today: date) -> date:
         """The first period start whose spending is kept: the periods the forecast of the
         current period reads (its level and those of the same periods of earlier years), and
@@ -123,7 +133,7 @@ class Budget:
             first = self.keeps_from(today)
         except (OverflowError, ValueError):  # at the edge of the calendar: keep everything
             return
-        for kept in (self.spent, self.fired):
+        for kept in (self.spent, self.fired, self.recurring):
             for start in [s for s in kept if s < first]:
                 del kept[start]
         self.foreseen = {s for s in self.foreseen if s >= first}
@@ -211,6 +221,9 @@ class Ledger:
     pending: dict[int, Event] = field(default_factory=dict)
     # Numbers to step over when the sequence reaches them: their events failed to apply.
     skipped: set[int] = field(default_factory=set)
+    # The user's recurring expenses per category, handed in by the shard for the window being
+    # applied (not saved): what the early warning counts as still to come.
+    schedule: Mapping[str, Sequence[Scheduled]] | None = None
 
     @property
     def spent(self) -> dict[SpendingKey, Decimal]:
@@ -291,6 +304,8 @@ class Ledger:
                     if budget.category == entry.category:
                         start = period_start(budget.period, entry.day)
                         _add(budget.spent, start, sign * entry.amount)
+                        if entry.recurring:
+                            _add(budget.recurring, start, sign * entry.amount)
                         key = (budget.id, start)
                         change[key] = change.get(key, ZERO) + sign * entry.amount
             if entry.goal_id in self.goals:
@@ -400,7 +415,8 @@ class Ledger:
         of the first days alone is no warning."""
         current = period_start(budget.period, today)
         available = budget.available(current)
-        outlook = forecast.project(budget.period, today, budget.spent)
+        series = (self.schedule or {}).get(budget.category, ())
+        outlook = budget.outlook(today, series)
         if outlook.projected <= available:
             budget.foreseen.discard(current)
             return []
@@ -446,11 +462,12 @@ class Ledger:
         )
 
     def budget_forecast(
-        self, budget: Budget, today: date, due: dict[date, Decimal] | None = None
+        self, budget: Budget, today: date, series: Sequence[Scheduled] = ()
     ) -> BudgetForecast:
-        """The forecast of the period holding `today`; `due`: known amounts by day."""
+        """The forecast of the period holding `today`; `series`: the recurring expenses of the
+        budget's category, whose amounts still due in the period count exactly."""
         available = budget.available(today)
-        outlook: Forecast = forecast.project(budget.period, today, budget.spent, due)
+        outlook = budget.outlook(today, series)
         return BudgetForecast(
             budget_id=budget.id,
             category=budget.category,
@@ -603,11 +620,7 @@ def _budget_change(payload: Mapping[str, Any]) -> tuple[UUID, Budget | None, dat
     thresholds = definition["alert_thresholds"]
     if not isinstance(thresholds, list) or not all(type(t) is int and t > 0 for t in thresholds):
         raise ValueError("alert_thresholds is not a list of positive integers")
-    spent: dict[date, Decimal] = {}
-    for start, total in _mapping(definition.get("spent", {}), "spent").items():
-        day, amount = date.fromisoformat(start), check_total(_decimal(total, "spent"))
-        if amount:
-            spent[day] = amount
+    spent, recurring = _totals(definition, "spent"), _totals(definition, "recurring")
     period = Period(_text(definition, "period"))
     starts_on = _day(definition, "starts_on") if definition.get("starts_on") else None
     budget = Budget(
@@ -617,10 +630,21 @@ def _budget_change(payload: Mapping[str, Any]) -> tuple[UUID, Budget | None, dat
         limit=_amount(definition, "limit"),
         thresholds=shared_thresholds(thresholds),
         spent=spent,
+        recurring=recurring,
         rollover=Rollover(definition.get("rollover", Rollover.NONE.value)),
         starts_on=starts_on or period_start(period, today),
     )
     return budget_id, budget, today
+
+
+def _totals(definition: Mapping[str, Any], name: str) -> dict[date, Decimal]:
+    """Amounts per period start, as a `budget_changed` event carries them (zeros left out)."""
+    totals: dict[date, Decimal] = {}
+    for start, total in _mapping(definition.get(name, {}), name).items():
+        day, amount = date.fromisoformat(start), check_total(_decimal(total, name))
+        if amount:
+            totals[day] = amount
+    return totals
 
 
 def _goal_change(payload: Mapping[str, Any]) -> tuple[UUID, Goal | None]:

@@ -28,6 +28,7 @@ def dump(ledger: Ledger) -> bytes:
                 b.rollover.value,
                 b.starts_on.isoformat() if b.starts_on else None,
                 sorted(d.isoformat() for d in b.foreseen),
+                {d.isoformat(): str(a) for d, a in b.recurring.items()},
             ]
             for b in ledger.budgets.values()
         ],
@@ -56,7 +57,7 @@ def load(user_id: UUID, raw: bytes) -> Ledger:
     ledger = Ledger(user_id=user_id, sequence=body["s"] if "s" in body else body["v"])
     for budget_id, category, period, limit, thresholds, spent, fired, *rest in body["b"]:
         # Snapshots written before rollover and forecasts end after `fired`.
-        rollover, starts_on, foreseen = rest or (Rollover.NONE.value, None, [])
+        rollover, starts_on, foreseen, recurring = rest or (Rollover.NONE.value, None, [], {})
         budget = Budget(
             UUID(budget_id),
             sys.intern(category),
@@ -65,9 +66,10 @@ def load(user_id: UUID, raw: bytes) -> Ledger:
             shared_thresholds(thresholds),
             {date.fromisoformat(d): Decimal(a) for d, a in spent.items()},
             {date.fromisoformat(d): tuple(t) for d, t in fired.items()},
-            Rollover(rollover),
-            date.fromisoformat(starts_on) if starts_on else None,
-            {date.fromisoformat(d) for d in foreseen},
+            recurring={date.fromisoformat(d): Decimal(a) for d, a in recurring.items()},
+            rollover=Rollover(rollover),
+            starts_on=date.fromisoformat(starts_on) if starts_on else None,
+            foreseen={date.fromisoformat(d) for d in foreseen},
         )
         ledger.budgets[budget.id] = budget
     for goal_id, name, target, deadline, saved, achieved_at in body["g"]:

@@ -161,21 +161,23 @@ async def test_the_early_warning_is_raised_once_and_emailed_once(
     api: httpx.AsyncClient, system: RunningSystem, db: Settings, smtp_server: RecordingSmtp
 ) -> None:
     account = await signup_and_login(api)
-    await _history(api, account, "3000.00", months=6)
-    food = await _budget(api, account, category="food", limit="1000.00", period="monthly")
-    # 970 of 1000 spent, and 3000 a month expected: over the limit before the month is out.
-    await spend(api, account, "970.00")
+    await _history(api, account, "6000.00", months=6)
+    food = await _budget(api, account, category="food", limit="10000.00", period="monthly")
+    assert (await _forecast(api, account, food))["projected_status"] != "exceeded"
+    # 9,990 of 10,000 spent, and 6,000 a month usual: whatever the day, the half day left
+    # is expected to bring the month over its limit.
+    await spend(api, account, "9990.00")
     forecast = await _forecast(api, account, food)
     assert forecast["projected_status"] == "exceeded"
-    assert Decimal(forecast["projected_spent"]) > 1000
+    assert Decimal(forecast["projected_spent"]) > 10000
     await spend(api, account, "5.00")  # still below the limit, still forecast above it
-    assert (await _view(api, account, food))["spent"] == "975.00"
+    assert (await _view(api, account, food))["spent"] == "9995.00"
 
     # Welcome, the 80% warning and the forecast: three e-mails, each sent once.
     await eventually(partial(_all_sent, account.id, 3))
     [warning] = await _forecast_warnings(system, account.id)
     assert warning.payload["budget_id"] == food
-    assert warning.payload["spent"] == "970.00"
+    assert warning.payload["spent"] == "9990.00"
     assert warning.payload["crossing_day"] >= str(datetime.now(UTC).date() - timedelta(days=1))
     subjects = Counter(str(r.message["Subject"]) for r in smtp_server.to(account.email))
     foreseen = [s for s in subjects if s.startswith("Budget forecast: food")]
@@ -183,3 +185,20 @@ async def test_the_early_warning_is_raised_once_and_emailed_once(
     [mail] = [r for r in smtp_server.to(account.email) if str(r.message["Subject"]) in foreseen]
     projected = f"{Decimal(warning.payload['projected_spent']):,.2f}"
     assert projected in mail.body("plain") and projected in mail.body("html")
+
+
+async def test_a_recurring_expense_still_due_counts_exactly(api: httpx.AsyncClient) -> None:
+    account = await signup_and_login(api)
+    today = datetime.now(UTC).date()
+    home = await _budget(api, account, category="home", limit="5000.00", period="yearly")
+    series = {"amount": "10.00", "type": "expense", "category": "home", "cadence": "weekly"}
+    created = await api.post(
+        "/api/recurring", headers=account.auth, json=series | {"start": today.isoformat()}
+    )
+    assert created.status_code == 201, created.text
+    # Today's occurrence is written at once; the weeks after it, to the end of the year, are due.
+    later = (today.replace(month=12, day=31) - today).days // 7
+    forecast = await _forecast(api, account, home)
+    assert forecast["spent"] == "10.00"
+    assert Decimal(forecast["projected_spent"]) == 10 + 10 * later
+    assert forecast["low"] == forecast["projected_spent"]

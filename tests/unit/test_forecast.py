@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from actors.domain.forecast import Method, expected, history, project
+from actors.domain.forecast import Method, Scheduled, due_amounts, expected, history, project
 from actors.domain.periods import Period, period_start
 
 D = Decimal
@@ -124,17 +124,44 @@ def test_a_sparse_category_forecasts_little() -> None:
     assert outlook.projected < D("5.00")
 
 
-def test_known_amounts_due_later_in_the_period_count_exactly() -> None:
+def test_known_amounts_still_due_in_the_period_count_exactly() -> None:
     spent = steady(amount="0.00") | {date(2024, 5, 1): D("1.00")}
     due = {
-        date(2024, 6, 16): D("999.00"),  # today: already a transaction, in `spent`
+        date(2024, 6, 16): D("25.00"),  # today, not yet written
         date(2024, 6, 20): D("450.00"),
         date(2024, 6, 30): D("50.00"),
         date(2024, 7, 1): D("999.00"),  # next period
     }
     outlook = project(MONTHLY, JUNE_16, spent, due)
-    assert outlook.projected == D("500.00")
-    assert outlook.low == D("500.00")
+    assert outlook.projected == D("525.00")
+    assert outlook.low == D("525.00")
+    assert outlook.crossing(D("100.00")) == date(2024, 6, 20)
+
+
+def rent(done_through: date | None, ends_on: date | None = None) -> Scheduled:
+    return Scheduled(D("900.00"), MONTHLY, date(2024, 1, 31), ends_on, done_through)
+
+
+def test_a_series_is_due_on_its_dates_after_the_last_written() -> None:
+    june = (date(2024, 6, 1), date(2024, 6, 30))
+    assert due_amounts([rent(date(2024, 5, 31))], *june) == {date(2024, 6, 30): D("900.00")}
+    assert due_amounts([rent(date(2024, 6, 30))], *june) == {}  # written already
+    assert due_amounts([rent(date(2024, 5, 31), ends_on=date(2024, 6, 29))], *june) == {}
+    # Two series on one day add up; one never written counts from the period's start.
+    weekly = Scheduled(D("10.00"), Period.WEEKLY, date(2024, 6, 2), None, None)
+    got = due_amounts([rent(None), weekly], *june)
+    assert got[date(2024, 6, 30)] == D("910.00") and got[date(2024, 6, 2)] == D("10.00")
+    assert len(got) == 5
+
+
+def test_spending_written_by_recurring_series_is_not_forecast_again() -> None:
+    # 900 rent and 100 else each month; this month the rent is still due on the 30th.
+    spent = steady(amount="1000.00") | {date(2024, 6, 1): D("51.67")}
+    recurring = {day: D("900.00") for day in steady()}
+    outlook = project(MONTHLY, JUNE_16, spent, {date(2024, 6, 30): D("900.00")}, recurring)
+    assert outlook.projected == D("1000.00")
+    # Without telling which part was rent, the rent would count twice.
+    assert project(MONTHLY, JUNE_16, spent, {date(2024, 6, 30): D("900.00")}).projected > 1400
 
 
 def test_history_fills_periods_without_spending_with_zero() -> None:

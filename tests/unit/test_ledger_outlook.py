@@ -8,7 +8,8 @@ from uuid import uuid4
 
 from actors.domain import snapshots
 from actors.domain.events import Event, Topic
-from actors.domain.ledger import BudgetPosition, BudgetStatus, Ledger
+from actors.domain.forecast import Scheduled
+from actors.domain.ledger import BudgetPosition, BudgetStatus, Entry, EntryType, Ledger
 from actors.domain.periods import Period, period_start
 from tests.unit.ledger_events import NOW, TODAY, Stream, alerts, feed
 
@@ -204,3 +205,42 @@ def test_old_events_without_the_users_date_use_the_day_of_the_change() -> None:
     )
     [warning] = forecast_alerts(feed(ledger, old))
     assert warning.payload["forecast_day"] == "2024-06-12"
+
+
+# -- recurring expenses
+
+
+def test_a_recurring_series_counts_exactly_in_the_forecast_and_the_early_warning() -> None:
+    stream = Stream()
+    ledger = stream.ledger()
+    day, rents = TODAY.replace(day=1), []
+    for _ in range(6):  # each month: 900 of rent written by its series, 100 of the rest
+        day = period_start(Period.MONTHLY, day - timedelta(days=1))
+        rent = Entry(
+            D("900.00"),
+            EntryType.EXPENSE,
+            "home",
+            day.replace(day=30 if day.month != 2 else 29),
+            recurring=True,
+        )
+        rents.append(stream.create(rent))
+        feed(ledger, rents[-1], stream.expense("100.00", "home", day=day))
+    feed(ledger, stream.budget(FOOD, "1050.00", category="home"))
+    budget = ledger.budgets[FOOD]
+    assert budget.recurring[date(2024, 5, 1)] == D("900.00")
+    series = [Scheduled(D("900.00"), Period.MONTHLY, date(2023, 12, 30), None, date(2024, 5, 30))]
+    # 12 June, 40 of the rest spent: 900 of rent still due on the 30th, about 100 - 40 else.
+    feed(ledger, stream.expense("40.00", "home"))
+    outlook = ledger.budget_forecast(budget, TODAY, series)
+    assert D("995") <= outlook.projected_spent <= D("1005")
+    assert outlook.crossing_day is None and outlook.projected_status is BudgetStatus.WARNING
+    # Without the series, the ledger expects only the rest.
+    assert ledger.budget_forecast(budget, TODAY).projected_spent < D("150")
+    # Spending more of the rest now crosses the limit once the rent is counted.
+    ledger.schedule = {"home": series}
+    [warning] = forecast_alerts(feed(ledger, stream.expense("80.00", "home")))
+    assert warning.payload["crossing_day"] == "2024-06-30"
+    assert D(warning.payload["projected_spent"]) > D("1050")
+    # A recurring transaction moved or deleted leaves the split of spending right.
+    feed(ledger, stream.delete(rents[0]))
+    assert sum(budget.recurring.values()) == D("4500.00")
