@@ -103,11 +103,25 @@ class Forecast:
         return self.period_end
 
 
+def first_read(period: Period, day: date) -> date:
+    """The first period a forecast for the period holding `day` reads: six periods before the
+    same period three years earlier. OverflowError or ValueError near the calendar's start."""
+    first = period_start(period, years_before(day, SEASONAL_YEARS))
+    for _ in range(RECENT):
+        first = period_start(period, first - timedelta(days=1))
+    return first
+
+
 def history(period: Period, spent: Mapping[date, Decimal], current: date) -> dict[date, Decimal]:
     """The totals of every period from the first with any spending to the one before
-    `current`'s, periods without spending as zero."""
+    `current`'s, periods without spending as zero. Periods before `first_read` do not count:
+    a ledger that has forgotten them forecasts as one that has not."""
     start = period_start(period, current)
-    earlier = [day for day in spent if day < start]
+    try:
+        oldest = first_read(period, current)
+    except (OverflowError, ValueError):
+        oldest = date.min
+    earlier = [day for day in spent if oldest <= day < start]
     if not earlier:
         return {}
     return {day: spent.get(day, ZERO) for day in period_starts(period, min(earlier), start)}

@@ -5,7 +5,7 @@ Next: the shard saves the ledger and stages its alerts (adapters/ledger_store.py
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -15,7 +15,7 @@ from actors.domain import forecast
 from actors.domain.events import Event, MalformedEvent, Topic
 from actors.domain.forecast import Forecast, Scheduled
 from actors.domain.money import ZERO, cents, check_amount, check_total, percent_of, reaches
-from actors.domain.periods import Period, months_left, period_end, period_start, years_before
+from actors.domain.periods import Period, months_left, period_end, period_start
 from actors.domain.rollover import Rollover, carried
 
 EXCEEDED_AT = 100  # thresholds at or above this raise budget_exceeded, below it budget_warning
@@ -120,9 +120,7 @@ class Budget:
         """The first period start whose spending is kept: the periods the forecast of the
         current period reads (its level and those of the same periods of earlier years), and
         for rollover every period since the budget starts."""
-        first = period_start(self.period, years_before(today, forecast.SEASONAL_YEARS))
-        for _ in range(forecast.RECENT):
-            first = period_start(self.period, first - timedelta(days=1))
+        first = forecast.first_read(self.period, today)
         if self.rollover is not Rollover.NONE and self.starts_on is not None:
             first = min(first, period_start(self.period, self.starts_on))
         return first

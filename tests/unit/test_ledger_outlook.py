@@ -244,3 +244,15 @@ def test_a_recurring_series_counts_exactly_in_the_forecast_and_the_early_warning
     # A recurring transaction moved or deleted leaves the split of spending right.
     feed(ledger, stream.delete(rents[0]))
     assert sum(budget.recurring.values()) == D("4500.00")
+
+
+def test_a_ledger_that_forgot_old_periods_forecasts_as_one_that_did_not() -> None:
+    stream = Stream()
+    ledger = stream.ledger()
+    feed(ledger, stream.expense("500.00", day=date(2015, 6, 1)), stream.budget(FOOD, "50.00"))
+    feed(ledger, stream.expense("40.00"))
+    before = ledger.budget_forecast(ledger.budgets[FOOD], TODAY)
+    ledger.forget_before(TODAY)
+    assert ledger.budgets[FOOD].spent == {date(2024, 6, 1): D("40.00")}
+    assert ledger.budget_forecast(ledger.budgets[FOOD], TODAY) == before
+    assert before.method.value == "pace"
