@@ -106,7 +106,7 @@ class Forecast:
 def first_read(period: Period, day: date) -> date:
     """The first period a forecast for the period holding `day` reads: six periods before the
     same period three years earlier. OverflowError or ValueError near the calendar's start."""
-    first = period_start(period, years_before(day, SEASONAL_YEARS))
+    first = period_start(period, years_before(period_start(period, day), SEASONAL_YEARS))
     for _ in range(RECENT):
         first = period_start(period, first - timedelta(days=1))
     return first
@@ -154,15 +154,34 @@ def project(
     current one included), `due` (known amounts not yet spent, by day; those in the period
     count, exactly) and `recurring` (the part of `spent` that recurring series wrote, per
     period start: the variable spending that the history forecasts is the rest)."""
+    start = period_start(period, today)
+    variable = variable_spending(spent, recurring or {})
+    guess = expected(period, history(period, variable, today), start)
+    return finish(guess, period, today, spent.get(start, ZERO), variable.get(start, ZERO), due)
+
+
+def variable_spending(
+    spent: Mapping[date, Decimal], recurring: Mapping[date, Decimal]
+) -> dict[date, Decimal]:
+    """What was spent per period apart from what recurring series wrote."""
+    return {day: total - recurring.get(day, ZERO) for day, total in spent.items()}
+
+
+def finish(
+    guess: Expected,
+    period: Period,
+    today: date,
+    now: Decimal,
+    so_far: Decimal,
+    due: Mapping[date, Decimal] | None = None,
+) -> Forecast:
+    """The forecast for the period holding `today` from what its history makes of it
+    (`guess`), what is spent in it (`now`, of which `so_far` is variable), and `due`."""
     start, end = period_start(period, today), period_end(period, today)
-    now = spent.get(start, ZERO)
-    variable = {day: total - (recurring or {}).get(day, ZERO) for day, total in spent.items()}
     later = tuple(sorted((d, a) for d, a in (due or {}).items() if start <= d <= end))
     days = Decimal(days_in(period, today))
     elapsed = Decimal((today - start).days) + HALF_DAY
     left = days - elapsed
-    guess = expected(period, history(period, variable, today), start)
-    so_far = variable.get(start, ZERO)
     share = left / days
     # Half as if spending were spread evenly over the period (a large purchase this period
     # says nothing of the days left), half as if the period's total were the usual one

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from actors.domain import forecast
 from actors.domain.events import Event, MalformedEvent, Topic
-from actors.domain.forecast import Forecast, Scheduled
+from actors.domain.forecast import Expected, Forecast, Scheduled
 from actors.domain.money import ZERO, cents, check_amount, check_total, percent_of, reaches
 from actors.domain.periods import Period, months_left, period_end, period_start
 from actors.domain.rollover import Rollover, carried
@@ -96,7 +96,11 @@ class Budget:
     starts_on: date | None = None  # the first day of the first period counted for rollover
     # Period starts whose forecast went above what is available and was told: once each,
     # until the forecast falls back.
-    foreseen: set[date] = field(default_factory=set)
+    # A tuple, not a set: most budgets have none, and an empty set costs 216 bytes each.
+    foreseen: tuple[date, ...] = ()
+    # What the history makes of the period starting on the date (not saved): it changes only
+    # when an earlier period's spending does, and most changes are to the current period.
+    expecting: tuple[date, Expected] | None = field(default=None, compare=False, repr=False)
 
     def same_scope(self, other: "Budget") -> bool:
         return (self.category, self.period) == (other.category, other.period)
@@ -113,8 +117,35 @@ class Budget:
     def outlook(self, today: date, series: Sequence[Scheduled] = ()) -> Forecast:
         """The forecast of the period holding `today`, the series' amounts still due counted."""
         first, last = period_start(self.period, today), period_end(self.period, today)
-        due = forecast.due_amounts(series, first, last)
-        return forecast.project(self.period, today, self.spent, due, self.recurring)
+        due = forecast.due_amounts(series, first, last) if series else None
+        now = self.spent.get(first, ZERO)
+        so_far = now - self.recurring.get(first, ZERO)
+        return forecast.finish(self.expected(today), self.period, today, now, so_far, due)
+
+    def expected(self, today: date) -> Expected:
+        """What the history makes of the period holding `today`, kept until it changes."""
+        first = period_start(self.period, today)
+        if self.expecting is None or self.expecting[0] != first:
+            variable = forecast.variable_spending(self.spent, self.recurring)
+            history = forecast.history(self.period, variable, today)
+            self.expecting = (first, forecast.expected(self.period, history, first))
+        return self.expecting[1]
+
+    def may_foresee(self, today: date, available: Decimal, series: Sequence[Scheduled]) -> bool:
+        """False when no forecast of the current period can warn: too little history, the
+        limit already reached, or even the whole usual total on top would stay within it.
+        Cheaper than the forecast, which most changes then need not make."""
+        first = period_start(self.period, today)
+        guess, now = self.expected(today), self.spent.get(first, ZERO)
+        if guess.periods < forecast.MIN_HISTORY or now >= available:
+            return False
+        due = sum(
+            forecast.due_amounts(series, first, period_end(self.period, today)).values(), ZERO
+        )
+        so_far = now - self.recurring.get(first, ZERO)
+        # The rest of a period is at most the mean of the usual total and what it leaves.
+        rest = (guess.total + max(guess.total - so_far, ZERO)) / 2 + forecast.Z * guess.spread
+        return now + due + rest > available
 
     def keeps_from(self, today: date) -> date:
         """The first period start whose spending is kept: the periods the forecast of the
@@ -134,7 +165,7 @@ class Budget:
         for kept in (self.spent, self.fired, self.recurring):
             for start in [s for s in kept if s < first]:
                 del kept[start]
-        self.foreseen = {s for s in self.foreseen if s >= first}
+        self.foreseen = tuple(s for s in self.foreseen if s >= first)
 
 
 @dataclass(slots=True)
@@ -302,6 +333,8 @@ class Ledger:
                     if budget.category == entry.category:
                         start = period_start(budget.period, entry.day)
                         _add(budget.spent, start, sign * entry.amount)
+                        if budget.expecting and start < budget.expecting[0]:
+                            budget.expecting = None  # the history moved
                         if entry.recurring:
                             _add(budget.recurring, start, sign * entry.amount)
                         key = (budget.id, start)
@@ -414,9 +447,11 @@ class Ledger:
         current = period_start(budget.period, today)
         available = budget.available(current)
         series = (self.schedule or {}).get(budget.category, ())
+        if current not in budget.foreseen and not budget.may_foresee(today, available, series):
+            return []
         outlook = budget.outlook(today, series)
         if outlook.projected <= available:
-            budget.foreseen.discard(current)
+            budget.foreseen = tuple(s for s in budget.foreseen if s != current)
             return []
         if (
             outlook.spent >= available
@@ -424,7 +459,7 @@ class Ledger:
             or current in budget.foreseen
         ):
             return []
-        budget.foreseen.add(current)
+        budget.foreseen = (*budget.foreseen, current)
         crossing = outlook.crossing(available)
         payload = self._budget_facts(budget, current, available) | {
             "spent": str(outlook.spent),

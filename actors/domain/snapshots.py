@@ -69,7 +69,7 @@ def load(user_id: UUID, raw: bytes) -> Ledger:
             recurring={date.fromisoformat(d): Decimal(a) for d, a in recurring.items()},
             rollover=Rollover(rollover),
             starts_on=date.fromisoformat(starts_on) if starts_on else None,
-            foreseen={date.fromisoformat(d) for d in foreseen},
+            foreseen=tuple(date.fromisoformat(d) for d in foreseen),
         )
         ledger.budgets[budget.id] = budget
     for goal_id, name, target, deadline, saved, achieved_at in body["g"]:

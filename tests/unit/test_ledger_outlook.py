@@ -140,7 +140,7 @@ def test_the_early_warning_survives_a_snapshot_and_is_not_raised_again() -> None
     assert len(forecast_alerts(feed(ledger, stream.expense("350.00")))) == 1
     again = snapshots.load(ledger.user_id, snapshots.dump(ledger))
     assert forecast_alerts(feed(again, stream.expense("1.00"))) == []
-    assert again.budgets[FOOD].foreseen == {date(2024, 6, 1)}
+    assert again.budgets[FOOD].foreseen == (date(2024, 6, 1),)
 
 
 def test_a_lower_limit_can_raise_the_early_warning() -> None:
