@@ -99,6 +99,15 @@ async def test_rollover_follows_a_backdated_edit(api: httpx.AsyncClient) -> None
     assert (view["carried"], view["available"], view["spent"]) == ("200.00", "300.00", "250.00")
     assert (view["percent"], view["status"]) == ("83.33", "warning")
 
+    # Rollover turned off: nothing carried, and this month's 250 is over its 100.
+    off = await api.patch(f"/api/budget/{food}", headers=account.auth, json={"rollover": "none"})
+    assert off.status_code == 200, off.text
+    assert (off.json()["carried"], off.json()["available"], off.json()["status"]) == (
+        "0.00",
+        "100.00",
+        "exceeded",
+    )
+
     # Others' budgets are not found, and a bad rollover is refused naming the field.
     other = await signup_and_login(api)
     assert (await api.get(f"/api/budget/{food}/forecast", headers=other.auth)).status_code == 404
