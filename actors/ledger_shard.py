@@ -1,4 +1,5 @@
-"""A ledger shard: owns a fixed set of partitions and the ledger of every user on them.
+"""A ledger shard: owns a fixed set of partitions and the ledger of every user on them, and
+carries out their recurring series (actors/due_dates.py).
 Next: actors/domain/ledger.py applies each event to its user's ledger."""
 
 import asyncio

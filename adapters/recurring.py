@@ -16,7 +16,7 @@ from actors.domain.errors import InvalidInput, NotFound
 from actors.domain.events import Event, Topic
 from actors.domain.ledger import EntryType
 from actors.domain.periods import local_date
-from actors.domain.schedule import Cadence, next_due, reminder_due
+from actors.domain.schedule import Cadence, next_due, reminder_due, work_due
 from adapters import ledger_changes, outbox, transactions
 from adapters.models import RecurringSeries, Transaction
 
@@ -128,13 +128,8 @@ async def of_user(user_id: UUID) -> list[UUID]:
 
 
 def _work_due(row: dict[str, Any], today: date) -> bool:
-    if row["next_due"] is None:
-        return False
     reminds = row["type"] == EntryType.EXPENSE.value
-    return bool(
-        row["next_due"] <= today
-        or (reminds and reminder_due(row["next_due"], row["reminded_for"], today))
-    )
+    return work_due(row["next_due"], row["reminded_for"], today, reminds)
 
 
 async def carry_out(series_id: UUID, now: datetime) -> int:

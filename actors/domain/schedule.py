@@ -90,3 +90,11 @@ def reminder_due(next_due: date | None, reminded_for: date | None, today: date) 
         and next_due != reminded_for
         and reminder_day(next_due) <= today < next_due
     )
+
+
+def work_due(next_due: date | None, reminded_for: date | None, today: date, reminds: bool) -> bool:
+    """Whether a series has anything to do today: a due date reached, or (for a series that
+    `reminds`, an expense) the reminder of the next one."""
+    if next_due is None:
+        return False
+    return next_due <= today or (reminds and reminder_due(next_due, reminded_for, today))

@@ -172,6 +172,9 @@ async def test_series_crud_is_the_users_own(api: httpx.AsyncClient) -> None:
     assert written and written[-1] <= today < written[-1] + timedelta(days=7)
     path = f"/api/recurring/{series['id']}"
 
+    for method in ("GET", "PATCH", "DELETE"):
+        assert (await api.request(method, path, json={})).status_code == 401
+    assert (await api.post("/api/recurring", json={})).status_code == 401
     listed = (await api.get("/api/recurring", headers=owner.auth)).json()
     assert [s["id"] for s in listed] == [series["id"]]
     assert (await api.get("/api/recurring", headers=intruder.auth)).json() == []

@@ -16,6 +16,7 @@ from actors.domain.schedule import (
     occurrence,
     reminder_day,
     reminder_due,
+    work_due,
 )
 
 cadences = st.sampled_from(list(Cadence))
@@ -104,7 +105,9 @@ def test_dates_after_a_point_are_the_tail_of_all_dates(
     assert tail == [day for day in every if day > after]
     assert every == sorted(set(every))
     assert all(start <= day <= until for day in every)
-    expected = next((day for day in due_dates(cadence, start, None, after, LAST_DAY)), None)
+    # A series' next date comes within a year of its start or of any date after it.
+    horizon = max(start, after) + timedelta(days=366)
+    expected = next(iter(due_dates(cadence, start, None, after, horizon)), None)
     assert next_due(cadence, start, None, after) == expected
 
 
@@ -177,3 +180,13 @@ def test_a_reminder_is_raised_the_day_before_and_once() -> None:
     assert not reminder_due(due, None, due)  # the day itself: the transaction, no reminder
     assert reminder_due(due, date(2024, 2, 1), date(2024, 2, 29))  # last month's was raised
     assert not reminder_due(None, None, due)  # the series has ended
+
+
+def test_a_series_has_work_on_its_due_date_and_for_an_expense_the_day_before() -> None:
+    due = date(2024, 3, 1)
+    assert work_due(due, None, due, reminds=False)
+    assert work_due(due, None, date(2024, 3, 20), reminds=False)  # late: the system was down
+    assert not work_due(due, None, date(2024, 2, 29), reminds=False)  # income: no reminder
+    assert work_due(due, None, date(2024, 2, 29), reminds=True)
+    assert not work_due(due, due, date(2024, 2, 29), reminds=True)
+    assert not work_due(None, None, due, reminds=True)
