@@ -126,6 +126,7 @@ def entries() -> st.SearchStrategy[Any]:
             "category": texts,
             "local_date": days,
             "goal_id": st.none() | ids(GOALS),
+            "recurring_id": st.none() | ids(GOALS),
         }
     )
     return good_or_bad(entry.flatmap(mutated), st.nothing())
