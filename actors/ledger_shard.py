@@ -5,8 +5,8 @@ Next: actors/domain/ledger.py applies each event to its user's ledger."""
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import ray
@@ -19,14 +19,21 @@ from actors.domain import snapshots
 from actors.domain.dead_letter import DeadLetter, reason_of
 from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, Record, read_event
-from actors.domain.ledger import ApplyFailed, BudgetPosition, GoalPosition, Ledger
+from actors.domain.ledger import (
+    ApplyFailed,
+    BudgetForecast,
+    BudgetPosition,
+    GoalPosition,
+    Ledger,
+)
 from actors.domain.signatures import EventKey
 from actors.due_dates import DueDates
 from actors.ledger_memory import LedgerMemory
 from actors.ownership import Ownership
-from adapters import ledger_store, offsets
+from adapters import ledger_store, offsets, scheduled
 from adapters.config import Settings
 from adapters.ledger_store import Checkpoint
+from adapters.scheduled import Schedules
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +58,11 @@ def decoder(event_key: EventKey) -> Decode:
 
 
 async def apply_window(
-    records: Sequence[Record], ledgers: LedgerMemory, decode: Decode
+    records: Sequence[Record],
+    ledgers: LedgerMemory,
+    decode: Decode,
+    today: date | None = None,
+    schedules: Callable[[set[UUID]], Awaitable[Schedules]] | None = None,
 ) -> Checkpoint:
     """Decode each record in its own guard, apply each user's events in sequence order, and
     return what the window changed, to be saved in one transaction.
@@ -75,8 +86,12 @@ async def apply_window(
     raised: dict[UUID, list[Event]] = {}
     skipped: dict[UUID, set[int]] = {}
     users = set(arrived)
+    # The users' recurring expenses, for the early warning: read once for the window.
+    plans = await schedules(users) if schedules and users else {}
     while users:
         await ledgers.load(users)
+        for user_id in users:
+            ledgers.get(user_id).schedule = plans.get(user_id)
         again = set()
         for user_id in users:
             try:
@@ -88,6 +103,11 @@ async def apply_window(
                 again.add(user_id)
         users = again
     checkpoint.events = [alert for alerts in raised.values() for alert in alerts]
+    # A UTC date is near enough: what is kept reaches years back.
+    today = today or datetime.now(UTC).date()
+    for user_id in partitions:
+        ledgers.get(user_id).forget_before(today)
+        ledgers.get(user_id).schedule = None
     checkpoint.snapshots = {
         user_id: (partition, snapshots.dump(ledgers.get(user_id)))
         for user_id, partition in partitions.items()
@@ -207,6 +227,24 @@ class LedgerShard:
             raise NotFound("budget")
         return ledger.budget_position(ledger.budgets[budget_id], day)
 
+    async def forecasts(self, user_id: UUID, sequence: int, today: date) -> list[BudgetForecast]:
+        ledger = await self._caught_up(user_id, sequence)
+        plan = (await scheduled.of_users([user_id])).get(user_id, {})
+        return [
+            ledger.budget_forecast(b, today, plan.get(b.category, ()))
+            for b in ledger.budgets.values()
+        ]
+
+    async def forecast(
+        self, user_id: UUID, sequence: int, budget_id: UUID, today: date
+    ) -> BudgetForecast:
+        ledger = await self._caught_up(user_id, sequence)
+        if budget_id not in ledger.budgets:
+            raise NotFound("budget")
+        budget = ledger.budgets[budget_id]
+        plan = (await scheduled.of_users([user_id])).get(user_id, {})
+        return ledger.budget_forecast(budget, today, plan.get(budget.category, ()))
+
     async def goals(self, user_id: UUID, sequence: int, today: date) -> list[GoalPosition]:
         ledger = await self._caught_up(user_id, sequence)
         return [ledger.goal_position(g, today) for g in ledger.goals.values()]
@@ -238,7 +276,9 @@ class LedgerShard:
     # -- the consumer loop's step
 
     async def _apply(self, window: Window) -> None:
-        checkpoint = await apply_window(window, self._ledgers, self._decode)
+        checkpoint = await apply_window(
+            window, self._ledgers, self._decode, schedules=scheduled.of_users
+        )
         # A failure here ends the actor: memory is ahead of the database, and the restarted
         # shard resumes from the last checkpoint saved.
         await ledger_store.save(CONSUMER, checkpoint)

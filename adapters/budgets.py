@@ -1,6 +1,6 @@
 """Budget definitions in PostgreSQL; every change goes to the ledger as `budget_changed`."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -12,7 +12,8 @@ from tortoise.transactions import in_transaction
 from actors.domain.errors import Conflict
 from actors.domain.events import Topic
 from actors.domain.ledger import spent_per_period
-from actors.domain.periods import Period, local_date
+from actors.domain.periods import Period, local_date, period_start
+from actors.domain.rollover import Rollover
 from adapters import ledger_changes
 from adapters.ledger_changes import LedgerChange
 from adapters.models import Budget
@@ -25,39 +26,56 @@ async def _event(
     period so far, summed under the same lock that numbered the change: exactly the spending of
     the events before it in the user's sequence."""
     definition = None
+    today = local_date(now, change.timezone)
     if row is not None:
+        if row.starts_on is None:  # a row from before rollover: it starts now
+            row.starts_on = period_start(Period(row.period), today)
+            await row.save(using_db=connection, update_fields=["starts_on"])
         definition = {
             "category": row.category,
             "period": row.period,
             "limit": str(row.limit),
             "alert_thresholds": list(row.alert_thresholds),
-            "spent": await _spent_so_far(
-                connection, change.user_id, row.category, Period(row.period)
-            ),
+            "rollover": row.rollover,
+            "starts_on": row.starts_on.isoformat(),
+            **await _spent_so_far(connection, change.user_id, row.category, Period(row.period)),
         }
     return {
         "budget_id": str(row.id if row else ""),
-        "local_date": local_date(now, change.timezone).isoformat(),
+        "local_date": today.isoformat(),
         "budget": definition,
     }
 
 
 async def _spent_so_far(
     connection: BaseDBAsyncClient, user_id: UUID, category: str, period: Period
-) -> dict[str, str]:
+) -> dict[str, dict[str, str]]:
+    """`spent`, and `recurring`: the part of it that recurring series wrote."""
     # Summed per day here and per period by the domain, so that a period has one definition.
     rows = await connection.execute_query_dict(
-        "SELECT local_date, sum(amount) AS total"
+        "SELECT local_date, sum(amount) AS total,"
+        " sum(amount) FILTER (WHERE recurring_id IS NOT NULL) AS recurring"
         " FROM transactions WHERE user_id = $1 AND type = 'expense' AND category = $2"
         " GROUP BY local_date",
         [user_id, category],
     )
-    return spent_per_period(period, ((row["local_date"], row["total"]) for row in rows))
+    recurring = [(row["local_date"], row["recurring"]) for row in rows if row["recurring"]]
+    return {
+        "spent": spent_per_period(period, ((row["local_date"], row["total"]) for row in rows)),
+        "recurring": spent_per_period(period, recurring),
+    }
 
 
 async def create(
-    user_id: UUID, category: str, limit: Decimal, period: Period, thresholds: list[int]
+    user_id: UUID,
+    category: str,
+    limit: Decimal,
+    period: Period,
+    thresholds: list[int],
+    rollover: Rollover = Rollover.NONE,
+    starts_on: date | None = None,
 ) -> Budget:
+    """`starts_on` None: the budget starts with the current period of the user's time zone."""
     now = datetime.now(UTC)
     try:
         async with in_transaction() as connection:
@@ -68,6 +86,8 @@ async def create(
                 limit=limit,
                 period=period.value,
                 alert_thresholds=thresholds,
+                rollover=rollover.value,
+                starts_on=starts_on,
                 using_db=connection,
             )
             payload = await _event(connection, row, change, now)

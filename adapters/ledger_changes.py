@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from actors.domain.errors import NotFound
 from actors.domain.events import Event, Topic
+from actors.domain.periods import local_date
 from adapters import outbox
 
 
@@ -25,7 +26,11 @@ class LedgerChange:
     async def emit(
         self, connection: BaseDBAsyncClient, topic: Topic, payload: dict[str, Any], now: datetime
     ) -> Event:
-        event = Event(topic, self.user_id, now, payload | {"sequence": self.sequence})
+        # `today`, the user's date of the change: what the forecast of the current period needs.
+        today = local_date(now, self.timezone).isoformat()
+        event = Event(
+            topic, self.user_id, now, payload | {"sequence": self.sequence, "today": today}
+        )
         await outbox.stage([event], connection)
         return event
 

@@ -171,6 +171,10 @@ class Budget(Model):
     period = fields.CharField(max_length=8)
     limit = fields.DecimalField(max_digits=14, decimal_places=2)
     alert_thresholds: list[int] = fields.JSONField(default=list)
+    rollover = fields.CharField(max_length=24, default="none", db_default="none")
+    # The first day of the first period counted for rollover; None only on rows written
+    # before rollover existed, read as the current period at the next change.
+    starts_on = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

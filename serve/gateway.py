@@ -16,6 +16,7 @@ from serve.ledger_reader import LedgerReader
 from serve.routes import (
     admin,
     budgets,
+    forecasts,
     goals,
     health,
     panel,
@@ -43,7 +44,8 @@ def build_api(*, docs: bool = True) -> FastAPI:
     api.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     errors.install(api)
     response_headers.install(api)
-    for routes in (health, users, tokens, transactions, recurring, budgets, goals, admin, panel):
+    every = (health, users, tokens, transactions, recurring, budgets, forecasts, goals, admin)
+    for routes in (*every, panel):
         api.include_router(routes.router)
     return api
 

@@ -12,7 +12,7 @@ from tortoise import connections
 
 from actors import naming
 from actors.domain.errors import LedgerUnavailable
-from actors.domain.ledger import BudgetPosition, GoalPosition
+from actors.domain.ledger import BudgetForecast, BudgetPosition, GoalPosition
 from actors.domain.periods import local_date
 from actors.ownership import Ownership
 from adapters import ledger_changes
@@ -42,6 +42,14 @@ class LedgerReader:
         self, user_id: UUID, sequence: int, budget_id: UUID, day: date
     ) -> BudgetPosition:
         return await self._ask(user_id, "budget", sequence, budget_id, day)  # type: ignore[no-any-return]
+
+    async def forecasts(self, user_id: UUID, sequence: int, today: date) -> list[BudgetForecast]:
+        return await self._ask(user_id, "forecasts", sequence, today)  # type: ignore[no-any-return]
+
+    async def forecast(
+        self, user_id: UUID, sequence: int, budget_id: UUID, today: date
+    ) -> BudgetForecast:
+        return await self._ask(user_id, "forecast", sequence, budget_id, today)  # type: ignore[no-any-return]
 
     async def goals(self, user_id: UUID, sequence: int, today: date) -> list[GoalPosition]:
         return await self._ask(user_id, "goals", sequence, today)  # type: ignore[no-any-return]

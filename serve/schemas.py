@@ -9,10 +9,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from actors.domain.forecast import Method
 from actors.domain.ledger import DEFAULT_THRESHOLDS, BudgetStatus, EntryType
 from actors.domain.periods import Period
 from actors.domain.preferences import Channel, NotifiableTopic
 from actors.domain.roles import Role
+from actors.domain.rollover import Rollover
 from actors.domain.schedule import Cadence
 from serve.fields import (
     Amount,
@@ -129,6 +131,10 @@ class BudgetIn(Body):
     limit: Amount
     period: Period
     alert_thresholds: Thresholds = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS))
+    rollover: Rollover = Rollover.NONE
+    starts_on: Day | None = Field(
+        None, description="the first day counted for rollover; default: the current period's"
+    )
 
 
 class BudgetChanges(Body):
@@ -136,6 +142,8 @@ class BudgetChanges(Body):
     limit: Amount | None = None
     period: Period | None = None
     alert_thresholds: Thresholds | None = None
+    rollover: Rollover | None = None
+    starts_on: Day | None = None
 
 
 class BudgetOut(BaseModel):
@@ -148,8 +156,28 @@ class BudgetOut(BaseModel):
     period_end: date
     spent: Money
     remaining: Money
-    percent: Decimal = Field(description="of the limit spent, two places")
+    percent: Decimal = Field(description="of what is available spent, two places")
     status: BudgetStatus
+    rollover: Rollover
+    starts_on: date | None
+    carried: Money = Field(description="what earlier periods carry into this one")
+    available: Money = Field(description="limit + carried")
+
+
+class ForecastOut(BaseModel):
+    budget_id: UUID
+    category: str
+    period: Period
+    period_start: date
+    period_end: date
+    available: Money
+    spent: Money
+    projected_spent: Money
+    low: Money
+    high: Money
+    projected_status: BudgetStatus
+    crossing_day: date | None = Field(description="when spending is expected to pass available")
+    method: Method
 
 
 # -- goals

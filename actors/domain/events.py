@@ -24,6 +24,7 @@ class Topic(StrEnum):
     GOAL_CHANGED = "goal_changed"
     BUDGET_WARNING = "budget_warning"
     BUDGET_EXCEEDED = "budget_exceeded"
+    BUDGET_FORECAST_EXCEEDED = "budget_forecast_exceeded"
     GOAL_ACHIEVED = "goal_achieved"
     BILL_DUE = "bill_due"
 

@@ -3,7 +3,7 @@ alerts that changes to them raise, each once per budget, period and threshold.
 Next: the shard saves the ledger and stages its alerts (adapters/ledger_store.py)."""
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,9 +11,12 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from actors.domain import forecast
 from actors.domain.events import Event, MalformedEvent, Topic
+from actors.domain.forecast import Expected, Forecast, Scheduled
 from actors.domain.money import ZERO, cents, check_amount, check_total, percent_of, reaches
 from actors.domain.periods import Period, months_left, period_end, period_start
+from actors.domain.rollover import Rollover, carried
 
 EXCEEDED_AT = 100  # thresholds at or above this raise budget_exceeded, below it budget_warning
 DEFAULT_THRESHOLDS = (80, 100)
@@ -50,6 +53,7 @@ class Entry:
     category: str
     day: date  # the local date of the transaction in the user's time zone
     goal_id: UUID | None = None
+    recurring: bool = False  # written by a recurring series (its payload's `recurring_id`)
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -70,6 +74,7 @@ class Entry:
             category=_text(entry, "category"),
             day=_day(entry, "local_date"),
             goal_id=_uuid(entry, "goal_id") if entry.get("goal_id") else None,
+            recurring=_uuid(entry, "recurring_id").int > 0 if entry.get("recurring_id") else False,
         )
 
 
@@ -80,13 +85,87 @@ class Budget:
     period: Period
     limit: Decimal
     thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
-    # Spending in the budget's category per period start (only periods with any).
+    # Spending in the budget's category per period start (only periods with any), kept for
+    # the periods that forecasts and rollover read (see `keeps_from`).
     spent: dict[date, Decimal] = field(default_factory=dict)
     # Thresholds already alerted, per period start: each fires once until spending falls below.
     fired: dict[date, tuple[int, ...]] = field(default_factory=dict)
+    # The part of `spent` that recurring series wrote, per period start (only periods with any).
+    recurring: dict[date, Decimal] = field(default_factory=dict)
+    rollover: Rollover = Rollover.NONE
+    starts_on: date | None = None  # the first day of the first period counted for rollover
+    # Period starts whose forecast went above what is available and was told: once each,
+    # until the forecast falls back.
+    # A tuple, not a set: most budgets have none, and an empty set costs 216 bytes each.
+    foreseen: tuple[date, ...] = ()
+    # What the history makes of the period starting on the date (not saved): it changes only
+    # when an earlier period's spending does, and most changes are to the current period.
+    expecting: tuple[date, Expected] | None = field(default=None, compare=False, repr=False)
 
     def same_scope(self, other: "Budget") -> bool:
         return (self.category, self.period) == (other.category, other.period)
+
+    def carried(self, day: date) -> Decimal:
+        """What earlier periods carry into the period holding `day`."""
+        if self.starts_on is None:
+            return ZERO
+        return carried(self.rollover, self.period, self.limit, self.spent, self.starts_on, day)
+
+    def available(self, day: date) -> Decimal:
+        return self.limit + self.carried(day)
+
+    def outlook(self, today: date, series: Sequence[Scheduled] = ()) -> Forecast:
+        """The forecast of the period holding `today`, the series' amounts still due counted."""
+        first, last = period_start(self.period, today), period_end(self.period, today)
+        due = forecast.due_amounts(series, first, last) if series else None
+        now = self.spent.get(first, ZERO)
+        so_far = now - self.recurring.get(first, ZERO)
+        return forecast.finish(self.expected(today), self.period, today, now, so_far, due)
+
+    def expected(self, today: date) -> Expected:
+        """What the history makes of the period holding `today`, kept until it changes."""
+        first = period_start(self.period, today)
+        if self.expecting is None or self.expecting[0] != first:
+            variable = forecast.variable_spending(self.spent, self.recurring)
+            history = forecast.history(self.period, variable, today)
+            self.expecting = (first, forecast.expected(self.period, history, first))
+        return self.expecting[1]
+
+    def may_foresee(self, today: date, available: Decimal, series: Sequence[Scheduled]) -> bool:
+        """False when no forecast of the current period can warn: too little history, the
+        limit already reached, or even the whole usual total on top would stay within it.
+        Cheaper than the forecast, which most changes then need not make."""
+        first = period_start(self.period, today)
+        guess, now = self.expected(today), self.spent.get(first, ZERO)
+        if guess.periods < forecast.MIN_HISTORY or now >= available:
+            return False
+        due = sum(
+            forecast.due_amounts(series, first, period_end(self.period, today)).values(), ZERO
+        )
+        so_far = now - self.recurring.get(first, ZERO)
+        # The rest of a period is at most the mean of the usual total and what it leaves.
+        rest = (guess.total + max(guess.total - so_far, ZERO)) / 2 + forecast.Z * guess.spread
+        return now + due + rest > available
+
+    def keeps_from(self, today: date) -> date:
+        """The first period start whose spending is kept: the periods the forecast of the
+        current period reads (its level and those of the same periods of earlier years), and
+        for rollover every period since the budget starts."""
+        first = forecast.first_read(self.period, today)
+        if self.rollover is not Rollover.NONE and self.starts_on is not None:
+            first = min(first, period_start(self.period, self.starts_on))
+        return first
+
+    def forget_before(self, today: date) -> None:
+        """Drop the spending and alerts of periods no longer read: the history stays bounded."""
+        try:
+            first = self.keeps_from(today)
+        except (OverflowError, ValueError):  # at the edge of the calendar: keep everything
+            return
+        for kept in (self.spent, self.fired, self.recurring):
+            for start in [s for s in kept if s < first]:
+                del kept[start]
+        self.foreseen = tuple(s for s in self.foreseen if s >= first)
 
 
 @dataclass(slots=True)
@@ -114,6 +193,29 @@ class BudgetPosition:
     remaining: Decimal
     percent: Decimal
     status: BudgetStatus
+    rollover: Rollover
+    starts_on: date | None
+    carried: Decimal
+    available: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetForecast:
+    """A budget's forecast for the period holding a day, against what is available in it."""
+
+    budget_id: UUID
+    category: str
+    period: Period
+    period_start: date
+    period_end: date
+    available: Decimal
+    spent: Decimal
+    projected_spent: Decimal
+    low: Decimal
+    high: Decimal
+    projected_status: BudgetStatus
+    crossing_day: date | None
+    method: forecast.Method
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +250,9 @@ class Ledger:
     pending: dict[int, Event] = field(default_factory=dict)
     # Numbers to step over when the sequence reaches them: their events failed to apply.
     skipped: set[int] = field(default_factory=set)
+    # The user's recurring expenses per category, handed in by the shard for the window being
+    # applied (not saved): what the early warning counts as still to come.
+    schedule: Mapping[str, Sequence[Scheduled]] | None = None
 
     @property
     def spent(self) -> dict[SpendingKey, Decimal]:
@@ -169,6 +274,12 @@ class Ledger:
             return []
         self.pending[number] = event
         return self._catch_up()
+
+    def forget_before(self, today: date) -> None:
+        """Drop what no forecast or rollover will read again (see `Budget.keeps_from`): done
+        when the ledger is saved, with a date that may be a day off the user's own."""
+        for budget in self.budgets.values():
+            budget.forget_before(today)
 
     def skip(self, number: int) -> list[Event]:
         """Count `number` as applied without applying its event, which failed to apply: the
@@ -222,6 +333,10 @@ class Ledger:
                     if budget.category == entry.category:
                         start = period_start(budget.period, entry.day)
                         _add(budget.spent, start, sign * entry.amount)
+                        if budget.expecting and start < budget.expecting[0]:
+                            budget.expecting = None  # the history moved
+                        if entry.recurring:
+                            _add(budget.recurring, start, sign * entry.amount)
                         key = (budget.id, start)
                         change[key] = change.get(key, ZERO) + sign * entry.amount
             if entry.goal_id in self.goals:
@@ -233,6 +348,14 @@ class Ledger:
         for (budget_id, start), delta in change.items():
             # Only more spending alerts; less spending only re-arms.
             raised += self._check_budget(self.budgets[budget_id], start, cause, may_fire=delta > 0)
+        today = _today(cause)
+        for budget_id in {budget_id for budget_id, _ in change}:
+            budget = self.budgets[budget_id]
+            current = period_start(budget.period, today)
+            if budget.rollover is not Rollover.NONE and (budget_id, current) not in change:
+                # An earlier period's spending moved what this one has available.
+                raised += self._check_budget(budget, current, cause, may_fire=True)
+            raised += self._foresee(budget, today, cause)
         for goal_id in goals:
             raised += self._check_goal(self.goals[goal_id], cause)
         return raised
@@ -256,13 +379,17 @@ class Ledger:
         raised: list[Event] = []
         for start in {*budget.fired, current}:
             raised += self._check_budget(budget, start, cause, may_fire=start == current)
+        if previous is not None and previous.same_scope(budget):
+            budget.foreseen = previous.foreseen
+        raised += self._foresee(budget, today, cause)
         return raised
 
     def _check_budget(
         self, budget: Budget, start: date, cause: Event, *, may_fire: bool
     ) -> list[Event]:
         spent = budget.spent.get(start, ZERO)
-        reached = tuple(t for t in budget.thresholds if reaches(spent, budget.limit, t))
+        available = budget.available(start)
+        reached = tuple(t for t in budget.thresholds if reaches(spent, available, t))
         already = budget.fired.get(start, ())
         if not may_fire:
             reached = tuple(t for t in reached if t in already)
@@ -282,19 +409,14 @@ class Ledger:
         self, budget: Budget, start: date, spent: Decimal, threshold: int, cause: Event
     ) -> Event:
         exceeded = threshold >= EXCEEDED_AT
-        payload: dict[str, Any] = {
-            "budget_id": str(budget.id),
-            "category": budget.category,
-            "period": budget.period.value,
-            "period_start": start.isoformat(),
-            "period_end": period_end(budget.period, start).isoformat(),
-            "limit": str(cents(budget.limit)),
+        available = budget.available(start)
+        payload = self._budget_facts(budget, start, available) | {
             "spent": str(cents(spent)),
-            "percent": str(percent_of(spent, budget.limit)),
+            "percent": str(percent_of(spent, available)),
             "threshold": threshold,
         }
         if exceeded:
-            payload["overage"] = str(cents(max(spent - budget.limit, ZERO)))
+            payload["overage"] = str(cents(max(spent - available, ZERO)))
         return Event(
             type=Topic.BUDGET_EXCEEDED if exceeded else Topic.BUDGET_WARNING,
             user_id=self.user_id,
@@ -302,16 +424,58 @@ class Ledger:
             payload=payload,
         )
 
+    def _budget_facts(self, budget: Budget, start: date, available: Decimal) -> dict[str, Any]:
+        """What every alert about a budget's period says; rollover adds what is available."""
+        facts: dict[str, Any] = {
+            "budget_id": str(budget.id),
+            "category": budget.category,
+            "period": budget.period.value,
+            "period_start": start.isoformat(),
+            "period_end": period_end(budget.period, start).isoformat(),
+            "limit": str(cents(budget.limit)),
+        }
+        if budget.rollover is not Rollover.NONE:
+            facts["carried"] = str(cents(available - budget.limit))
+            facts["available"] = str(cents(available))
+        return facts
+
+    def _foresee(self, budget: Budget, today: date, cause: Event) -> list[Event]:
+        """`budget_forecast_exceeded` when the forecast of the current period first goes above
+        what is available while the spending is still below it; once per budget and period,
+        until the forecast falls back. Only a forecast resting on a history says so: the pace
+        of the first days alone is no warning."""
+        current = period_start(budget.period, today)
+        available = budget.available(current)
+        series = (self.schedule or {}).get(budget.category, ())
+        if current not in budget.foreseen and not budget.may_foresee(today, available, series):
+            return []
+        outlook = budget.outlook(today, series)
+        if outlook.projected <= available:
+            budget.foreseen = tuple(s for s in budget.foreseen if s != current)
+            return []
+        if (
+            outlook.spent >= available
+            or outlook.periods < forecast.MIN_HISTORY
+            or current in budget.foreseen
+        ):
+            return []
+        budget.foreseen = (*budget.foreseen, current)
+        crossing = outlook.crossing(available)
+        payload = self._budget_facts(budget, current, available) | {
+            "spent": str(outlook.spent),
+            "projected_spent": str(outlook.projected),
+            "low": str(outlook.low),
+            "high": str(outlook.high),
+            "method": outlook.method.value,
+            "crossing_day": crossing.isoformat() if crossing else None,
+            "forecast_day": today.isoformat(),
+        }
+        return [Event(Topic.BUDGET_FORECAST_EXCEEDED, self.user_id, cause.occurred_at, payload)]
+
     def budget_position(self, budget: Budget, day: date) -> BudgetPosition:
         start = period_start(budget.period, day)
         spent = budget.spent.get(start, ZERO)
-        warnings = [t for t in budget.thresholds if t < EXCEEDED_AT]
-        if reaches(spent, budget.limit, EXCEEDED_AT):
-            status = BudgetStatus.EXCEEDED
-        elif any(reaches(spent, budget.limit, t) for t in warnings):
-            status = BudgetStatus.WARNING
-        else:
-            status = BudgetStatus.OK
+        available = budget.available(day)
         return BudgetPosition(
             id=budget.id,
             category=budget.category,
@@ -321,9 +485,36 @@ class Ledger:
             period_start=start,
             period_end=period_end(budget.period, day),
             spent=cents(spent),
-            remaining=cents(budget.limit - spent),
-            percent=percent_of(spent, budget.limit),
-            status=status,
+            remaining=cents(available - spent),
+            percent=percent_of(spent, available),
+            status=status_of(spent, available, budget.thresholds),
+            rollover=budget.rollover,
+            starts_on=budget.starts_on,
+            carried=cents(available - budget.limit),
+            available=cents(available),
+        )
+
+    def budget_forecast(
+        self, budget: Budget, today: date, series: Sequence[Scheduled] = ()
+    ) -> BudgetForecast:
+        """The forecast of the period holding `today`; `series`: the recurring expenses of the
+        budget's category, whose amounts still due in the period count exactly."""
+        available = budget.available(today)
+        outlook = budget.outlook(today, series)
+        return BudgetForecast(
+            budget_id=budget.id,
+            category=budget.category,
+            period=budget.period,
+            period_start=period_start(budget.period, today),
+            period_end=outlook.period_end,
+            available=cents(available),
+            spent=outlook.spent,
+            projected_spent=outlook.projected,
+            low=outlook.low,
+            high=outlook.high,
+            projected_status=status_of(outlook.projected, available, budget.thresholds),
+            crossing_day=outlook.crossing(available),
+            method=outlook.method,
         )
 
     # -- goals
@@ -375,6 +566,21 @@ class Ledger:
         )
 
 
+def status_of(spent: Decimal, available: Decimal, thresholds: tuple[int, ...]) -> BudgetStatus:
+    if reaches(spent, available, EXCEEDED_AT):
+        return BudgetStatus.EXCEEDED
+    if any(reaches(spent, available, t) for t in thresholds if t < EXCEEDED_AT):
+        return BudgetStatus.WARNING
+    return BudgetStatus.OK
+
+
+def _today(cause: Event) -> date:
+    """The user's local date when the change was made: written by the service beside the
+    change; events written before it was carried fall back on the UTC date of the change."""
+    today = cause.payload.get("today")
+    return date.fromisoformat(today) if isinstance(today, str) else cause.occurred_at.date()
+
+
 _THRESHOLDS: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
@@ -420,6 +626,8 @@ def check(event: Event) -> None:
         sequence = payload["sequence"]
         if type(sequence) is not int or sequence < 1:
             raise ValueError("sequence is not a positive integer")
+        if payload.get("today") is not None:
+            _day(payload, "today")
         if event.type is Topic.TRANSACTION_CREATED:
             Entry.from_payload(payload)
         elif event.type is Topic.TRANSACTION_UPDATED:
@@ -445,20 +653,31 @@ def _budget_change(payload: Mapping[str, Any]) -> tuple[UUID, Budget | None, dat
     thresholds = definition["alert_thresholds"]
     if not isinstance(thresholds, list) or not all(type(t) is int and t > 0 for t in thresholds):
         raise ValueError("alert_thresholds is not a list of positive integers")
-    spent: dict[date, Decimal] = {}
-    for start, total in _mapping(definition.get("spent", {}), "spent").items():
-        day, amount = date.fromisoformat(start), check_total(_decimal(total, "spent"))
-        if amount:
-            spent[day] = amount
+    spent, recurring = _totals(definition, "spent"), _totals(definition, "recurring")
+    period = Period(_text(definition, "period"))
+    starts_on = _day(definition, "starts_on") if definition.get("starts_on") else None
     budget = Budget(
         id=budget_id,
         category=sys.intern(_text(definition, "category")),
-        period=Period(_text(definition, "period")),
+        period=period,
         limit=_amount(definition, "limit"),
         thresholds=shared_thresholds(thresholds),
         spent=spent,
+        recurring=recurring,
+        rollover=Rollover(definition.get("rollover", Rollover.NONE.value)),
+        starts_on=starts_on or period_start(period, today),
     )
     return budget_id, budget, today
+
+
+def _totals(definition: Mapping[str, Any], name: str) -> dict[date, Decimal]:
+    """Amounts per period start, as a `budget_changed` event carries them (zeros left out)."""
+    totals: dict[date, Decimal] = {}
+    for start, total in _mapping(definition.get(name, {}), name).items():
+        day, amount = date.fromisoformat(start), check_total(_decimal(total, name))
+        if amount:
+            totals[day] = amount
+    return totals
 
 
 def _goal_change(payload: Mapping[str, Any]) -> tuple[UUID, Goal | None]:

@@ -42,6 +42,33 @@ def period_end(period: Period, day: date) -> date:
     return start.replace(month=12, day=31)
 
 
+def next_start(period: Period, start: date) -> date:
+    """The first day of the period after the one holding `start`; OverflowError past date.max."""
+    return period_end(period, start) + timedelta(days=1)
+
+
+def period_starts(period: Period, first: date, until: date) -> list[date]:
+    """The starts of the periods from the one holding `first` up to, not including, the one
+    holding `until`: empty when `first` is not before `until`'s period."""
+    starts, start, stop = [], period_start(period, first), period_start(period, until)
+    while start < stop:
+        starts.append(start)
+        start = next_start(period, start)
+    return starts
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier; 29 February falls on the 28th; never before
+    date.min's year."""
+    year = max(day.year - years, 1)
+    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
+
+
+def days_in(period: Period, day: date) -> int:
+    """How many days the period holding `day` has."""
+    return (period_end(period, day) - period_start(period, day)).days + 1
+
+
 def months_left(today: date, deadline: date) -> int:
     """Whole months still to save in, counting the current one; at least 1."""
     months = (deadline.year - today.year) * 12 + deadline.month - today.month + 1

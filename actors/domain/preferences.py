@@ -18,6 +18,7 @@ class NotifiableTopic(StrEnum):
     TRANSACTION_CREATED = Topic.TRANSACTION_CREATED
     BUDGET_WARNING = Topic.BUDGET_WARNING
     BUDGET_EXCEEDED = Topic.BUDGET_EXCEEDED
+    BUDGET_FORECAST_EXCEEDED = Topic.BUDGET_FORECAST_EXCEEDED
     GOAL_ACHIEVED = Topic.GOAL_ACHIEVED
     BILL_DUE = Topic.BILL_DUE
 
@@ -29,6 +30,7 @@ DEFAULTS: dict[str, list[str]] = {
     Topic.TRANSACTION_CREATED: [],  # receipts are available, but off until asked for
     Topic.BUDGET_WARNING: [Channel.EMAIL],
     Topic.BUDGET_EXCEEDED: [Channel.EMAIL, Channel.SMS],
+    Topic.BUDGET_FORECAST_EXCEEDED: [Channel.EMAIL],
     Topic.GOAL_ACHIEVED: [Channel.EMAIL, Channel.SMS],
     Topic.BILL_DUE: [Channel.EMAIL],
 }

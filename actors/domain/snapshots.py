@@ -10,6 +10,7 @@ from uuid import UUID
 from actors.domain.events import Event
 from actors.domain.ledger import Budget, Goal, Ledger, shared_thresholds
 from actors.domain.periods import Period
+from actors.domain.rollover import Rollover
 
 
 def dump(ledger: Ledger) -> bytes:
@@ -24,6 +25,10 @@ def dump(ledger: Ledger) -> bytes:
                 list(b.thresholds),
                 {d.isoformat(): str(a) for d, a in b.spent.items()},
                 {d.isoformat(): list(t) for d, t in b.fired.items()},
+                b.rollover.value,
+                b.starts_on.isoformat() if b.starts_on else None,
+                sorted(d.isoformat() for d in b.foreseen),
+                {d.isoformat(): str(a) for d, a in b.recurring.items()},
             ]
             for b in ledger.budgets.values()
         ],
@@ -50,7 +55,9 @@ def load(user_id: UUID, raw: bytes) -> Ledger:
     body = json.loads(raw)
     # Snapshots written before the number was called the sequence keep it under "v".
     ledger = Ledger(user_id=user_id, sequence=body["s"] if "s" in body else body["v"])
-    for budget_id, category, period, limit, thresholds, spent, fired in body["b"]:
+    for budget_id, category, period, limit, thresholds, spent, fired, *rest in body["b"]:
+        # Snapshots written before rollover and forecasts end after `fired`.
+        rollover, starts_on, foreseen, recurring = rest or (Rollover.NONE.value, None, [], {})
         budget = Budget(
             UUID(budget_id),
             sys.intern(category),
@@ -59,6 +66,10 @@ def load(user_id: UUID, raw: bytes) -> Ledger:
             shared_thresholds(thresholds),
             {date.fromisoformat(d): Decimal(a) for d, a in spent.items()},
             {date.fromisoformat(d): tuple(t) for d, t in fired.items()},
+            recurring={date.fromisoformat(d): Decimal(a) for d, a in recurring.items()},
+            rollover=Rollover(rollover),
+            starts_on=date.fromisoformat(starts_on) if starts_on else None,
+            foreseen=tuple(date.fromisoformat(d) for d in foreseen),
         )
         ledger.budgets[budget.id] = budget
     for goal_id, name, target, deadline, saved, achieved_at in body["g"]:

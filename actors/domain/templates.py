@@ -175,13 +175,16 @@ def _budget(event: Event, _name: str, zone: tzinfo) -> _Content:
         _percent(payload["percent"]),
     )
     period = f"{_day(start)} to {_day(end)}"
+    carried = _carried(payload)
     if event.type is Topic.BUDGET_WARNING:
-        left = max(Decimal(payload["limit"]) - Decimal(payload["spent"]), Decimal(0))
+        available = Decimal(payload.get("available", payload["limit"]))
+        left = max(available - Decimal(payload["spent"]), Decimal(0))
         return _Content(
             subject=f"Budget warning: {category}, {label}",
             intro=f"You have spent {percent} of your {category} budget for {label}.",
             facts=[
                 ("Limit", limit),
+                *carried,
                 ("Spent", f"{spent} ({percent})"),
                 ("Left", _money(str(left))),
                 ("Period", period),
@@ -197,12 +200,53 @@ def _budget(event: Event, _name: str, zone: tzinfo) -> _Content:
         intro=f"You have gone over your {category} budget for {label}.",
         facts=[
             ("Limit", limit),
+            *carried,
             ("Spent", f"{spent} ({percent})"),
             ("Over by", overage),
             ("Period", period),
         ],
         sms=f"ledgerflow: {_short(category)} budget for {label} exceeded: spent {spent} of "
         f"{limit}, over by {overage}.",
+    )
+
+
+def _carried(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The rollover lines of a budget alert: none for a budget without rollover."""
+    if "available" not in payload:
+        return []
+    return [
+        ("Carried over", _money(payload["carried"])),
+        ("Available", _money(payload["available"])),
+    ]
+
+
+def _forecast(event: Event, _name: str, zone: tzinfo) -> _Content:
+    payload = event.payload
+    category = _text_field(payload, "category")
+    start = date.fromisoformat(payload["period_start"])
+    end = date.fromisoformat(payload["period_end"])
+    label = _period_label(payload["period"], start)
+    available = _money(payload.get("available", payload["limit"]))
+    spent, projected = _money(payload["spent"]), _money(payload["projected_spent"])
+    low, high = _money(payload["low"]), _money(payload["high"])
+    crossing = payload.get("crossing_day")
+    when = f" around {_day(date.fromisoformat(crossing))}" if crossing else ""
+    facts = [
+        ("Limit", _money(payload["limit"])),
+        *_carried(payload),
+        ("Spent so far", spent),
+        ("Expected by the end", f"{projected} (likely {low} to {high})"),
+        ("Period", f"{_day(start)} to {_day(end)}"),
+    ]
+    if crossing:
+        facts.insert(-1, ("Expected to cross", _day(date.fromisoformat(crossing))))
+    return _Content(
+        subject=f"Budget forecast: {category}, {label} is on course to be exceeded",
+        intro=f"At this pace your {category} budget for {label} will be exceeded{when}: "
+        f"{projected} expected against {available} available.",
+        facts=facts,
+        sms=f"ledgerflow: {_short(category)} budget for {label} on course to be exceeded{when}: "
+        f"{projected} expected of {available}.",
     )
 
 
@@ -243,6 +287,7 @@ _RENDERERS: dict[Topic, Callable[[Event, str, tzinfo], _Content]] = {
     Topic.TRANSACTION_CREATED: _receipt,
     Topic.BUDGET_WARNING: _budget,
     Topic.BUDGET_EXCEEDED: _budget,
+    Topic.BUDGET_FORECAST_EXCEEDED: _forecast,
     Topic.GOAL_ACHIEVED: _goal,
     Topic.BILL_DUE: _bill,
 }

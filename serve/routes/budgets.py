@@ -31,7 +31,13 @@ async def create(
     user: CurrentUser, body: BudgetIn, ledger: LedgerReads
 ) -> BudgetOut | JSONResponse:
     row = await budgets.create(
-        user.user_id, body.category, body.limit, body.period, body.alert_thresholds
+        user.user_id,
+        body.category,
+        body.limit,
+        body.period,
+        body.alert_thresholds,
+        body.rollover,
+        body.starts_on,
     )
     return await saved(read(user, row.id, ledger), f"/api/budget/{row.id}")
 

@@ -31,7 +31,12 @@ BUDGETS = [
     ("groceries", "weekly", "90"),
     ("fun", "monthly", "150"),
 ]
-ALERT_TOPICS = (Topic.BUDGET_WARNING, Topic.BUDGET_EXCEEDED, Topic.GOAL_ACHIEVED)
+ALERT_TOPICS = (
+    Topic.BUDGET_WARNING,
+    Topic.BUDGET_EXCEEDED,
+    Topic.BUDGET_FORECAST_EXCEEDED,
+    Topic.GOAL_ACHIEVED,
+)
 
 
 class Workload:
@@ -153,7 +158,9 @@ def _alert_identity(event: Event) -> tuple[str, ...]:
     p = event.payload
     if event.type is Topic.GOAL_ACHIEVED:
         return (event.type.value, p["goal_id"], p["saved"])
-    return (event.type.value, p["budget_id"], p["period_start"], str(p["threshold"]), p["spent"])
+    # An early warning has no threshold: its forecast stands in.
+    mark = p.get("threshold", p.get("projected_spent"))
+    return (event.type.value, p["budget_id"], p["period_start"], str(mark), p["spent"])
 
 
 async def _events_of(

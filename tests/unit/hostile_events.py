@@ -126,6 +126,7 @@ def entries() -> st.SearchStrategy[Any]:
             "category": texts,
             "local_date": days,
             "goal_id": st.none() | ids(GOALS),
+            "recurring_id": st.none() | ids(GOALS),
         }
     )
     return good_or_bad(entry.flatmap(mutated), st.nothing())
@@ -145,6 +146,10 @@ def budget_definitions() -> st.SearchStrategy[Any]:
                 st.dictionaries(st.dates().map(date.isoformat) | st.text(max_size=10), amounts),
                 st.nothing(),
             ),
+            "rollover": good_or_bad(
+                st.sampled_from(["none", "surplus", "surplus_and_deficit"]), texts
+            ),
+            "starts_on": st.none() | days,
         }
     )
     return st.none() | definition.flatmap(mutated)
@@ -158,7 +163,7 @@ def goal_definitions() -> st.SearchStrategy[Any]:
 
 
 def ledger_payloads(topic: Topic) -> st.SearchStrategy[dict[str, Any]]:
-    common: dict[str, st.SearchStrategy[Any]] = {"sequence": sequences}
+    common: dict[str, st.SearchStrategy[Any]] = {"sequence": sequences, "today": days}
     fields: dict[str, st.SearchStrategy[Any]] = {
         Topic.TRANSACTION_CREATED: {"transaction": entries()},
         Topic.TRANSACTION_UPDATED: {"old": entries(), "new": entries()},
@@ -207,6 +212,16 @@ def notifiable_payloads(topic: Topic) -> st.SearchStrategy[dict[str, Any]]:
         },
         Topic.BUDGET_WARNING: alert,
         Topic.BUDGET_EXCEEDED: alert | {"overage": amounts},
+        Topic.BUDGET_FORECAST_EXCEEDED: alert
+        | {
+            "carried": amounts,
+            "available": amounts,
+            "projected_spent": amounts,
+            "low": amounts,
+            "high": amounts,
+            "method": texts,
+            "crossing_day": st.none() | days,
+        },
         Topic.GOAL_ACHIEVED: {
             "goal_id": ids(GOALS),
             "name": texts,

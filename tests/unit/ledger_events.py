@@ -37,7 +37,7 @@ class Stream:
         transaction_id = str(uuid4())
         self.entries[transaction_id] = entry
         payload = {
-            **entry.to_payload(),
+            **_payload(entry),
             "transaction_id": transaction_id,
             "description": f"{entry.type.value} in {entry.category}",
             "occurred_at": at.isoformat(),
@@ -72,17 +72,13 @@ class Stream:
             changes["amount"] = Decimal(changes["amount"])
         new = replace(old, **changes)
         self.entries[transaction_id] = new
-        payload = {
-            "transaction_id": transaction_id,
-            "old": old.to_payload(),
-            "new": new.to_payload(),
-        }
+        payload = {"transaction_id": transaction_id, "old": _payload(old), "new": _payload(new)}
         return self._next(Topic.TRANSACTION_UPDATED, payload, at)
 
     def delete(self, created: Event, at: datetime = NOW) -> Event:
         transaction_id = created.payload["transaction_id"]
         old = self.entries.pop(transaction_id)
-        payload = {"transaction_id": transaction_id, "old": old.to_payload()}
+        payload = {"transaction_id": transaction_id, "old": _payload(old)}
         return self._next(Topic.TRANSACTION_DELETED, payload, at)
 
     # -- budgets and goals
@@ -95,27 +91,36 @@ class Stream:
         period: str = "monthly",
         thresholds: Iterable[int] = (80, 100),
         today: date = TODAY,
+        **rollover: str,
     ) -> Event:
+        """`rollover`: rollover="surplus", starts_on="2024-05-01" as the service writes them."""
         definition = {
             "category": category,
             "period": period,
             "limit": limit,
             "alert_thresholds": list(thresholds),
             "spent": self.spent_so_far(category, Period(period)),
+            "recurring": self.spent_so_far(category, Period(period), recurring=True),
+            **rollover,
         }
         return self._next(
             Topic.BUDGET_CHANGED,
             {"budget_id": str(budget_id), "local_date": today.isoformat(), "budget": definition},
         )
 
-    def spent_so_far(self, category: str, period: Period) -> dict[str, str]:
-        """What the service sums from its transactions table when it numbers a budget change."""
+    def spent_so_far(
+        self, category: str, period: Period, recurring: bool = False
+    ) -> dict[str, str]:
+        """What the service sums from its transactions table when it numbers a budget change
+        (`recurring`: only what recurring series wrote)."""
         return spent_per_period(
             period,
             (
                 (entry.day, entry.amount)
                 for entry in self.entries.values()
-                if entry.type is EntryType.EXPENSE and entry.category == category
+                if entry.type is EntryType.EXPENSE
+                and entry.category == category
+                and (entry.recurring or not recurring)
             ),
         )
 
@@ -137,6 +142,14 @@ class Stream:
 
     def delete_goal(self, goal_id: UUID) -> Event:
         return self._next(Topic.GOAL_CHANGED, {"goal_id": str(goal_id), "goal": None})
+
+
+SERIES = UUID("5e71e500-0000-4000-8000-000000000001")
+
+
+def _payload(entry: Entry) -> dict[str, Any]:
+    """An entry as the service writes it: with its series' id when a series wrote it."""
+    return entry.to_payload() | ({"recurring_id": str(SERIES)} if entry.recurring else {})
 
 
 def feed(ledger: Ledger, *events: Event) -> list[Event]:

@@ -834,7 +834,7 @@ def _told(raised: list[Event]) -> list[tuple[str, str, str, int, str]]:
             a.type.value,
             a.payload["budget_id"],
             a.payload["period_start"],
-            a.payload["threshold"],
+            a.payload.get("threshold", 0),  # none on an early warning
             a.payload["spent"],
         )
         for a in raised

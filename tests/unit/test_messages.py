@@ -165,3 +165,40 @@ def test_the_dedup_key_names_event_channel_and_recipient() -> None:
 
 def test_events_that_are_not_notifiable_give_nothing() -> None:
     assert compose(_event(Topic.TRANSACTION_DELETED, {}), _profile()) == []
+
+
+FORECAST = {
+    "budget_id": str(uuid4()),
+    "category": "groceries",
+    "period": "monthly",
+    "period_start": "2026-11-01",
+    "period_end": "2026-11-30",
+    "limit": "450.00",
+    "carried": "50.00",
+    "available": "500.00",
+    "spent": "380.00",
+    "projected_spent": "1520.40",
+    "low": "1400.00",
+    "high": "1650.00",
+    "method": "seasonal",
+    "crossing_day": "2026-11-27",
+    "forecast_day": "2026-11-24",
+}
+
+
+def test_the_early_warning_goes_by_email_only_by_default() -> None:
+    event = _event(Topic.BUDGET_FORECAST_EXCEEDED, FORECAST)
+    [email] = compose(event, _profile())
+    assert email.channel is Channel.EMAIL
+    assert email.subject == "Budget forecast: groceries, November is on course to be exceeded"
+    for figure in ("1,520.40", "500.00", "50.00", "380.00", "27 November 2026", "1,400.00"):
+        assert figure in email.text and email.html and figure in email.html
+    [sms] = compose(event, _profile(budget_forecast_exceeded=["sms"]))
+    assert len(sms.text) <= SMS_MAX and "27 November 2026" in sms.text
+
+
+def test_a_rollover_budgets_alert_shows_what_is_carried_and_available() -> None:
+    payload = WARNING | {"carried": "-20.00", "available": "480.00"}
+    [email] = compose(_event(Topic.BUDGET_WARNING, payload), _profile(phone=None))
+    assert "Carried over" in email.text and "-20.00" in email.text and "480.00" in email.text
+    assert "Carried over" not in compose(_event(Topic.BUDGET_WARNING, WARNING), _profile())[0].text
