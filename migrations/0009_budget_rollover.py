@@ -6,7 +6,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledgerflow", "0007_roles_admin")]
+    dependencies = [("ledgerflow", "0008_recurring")]
 
     initial = False
 
