@@ -5,7 +5,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import psutil
@@ -122,15 +122,17 @@ def _describe(process: psutil.Process) -> str:
 
 
 @contextlib.asynccontextmanager
-async def running(home: Path, port: int, **settings: str) -> AsyncIterator[Up]:
-    """`ledgerflow up --http-port port` with `home` as its home (and the given settings), in a
-    session and process group of its own as a terminal or a service manager starts it; it and
-    everything seen below it are killed if still running after the block."""
+async def running(
+    home: Path, port: int, *, module: Sequence[str] = ("serve.cli", "up"), **settings: str
+) -> AsyncIterator[Up]:
+    """`ledgerflow up --http-port port` (or another `python -m` module that passes on the output
+    of an `up` it runs) with `home` as its home and the given settings, in a session and process
+    group of its own as a terminal or a service manager starts it; it and everything seen below
+    it are killed if still running after the block."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "serve.cli",
-        "up",
+        *module,
         "--http-port",
         str(port),
         stdout=asyncio.subprocess.PIPE,
