@@ -218,9 +218,11 @@ def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSyste
 
 
 def _start_ray(settings: Settings, system: RunningSystem, host: str, say: Say) -> None:
-    if settings.fast_mode:
+    # Read by the processes of Ray's nodes, which inherit the environment of the one that starts
+    # them: of this process for a local Ray, of each node's `ray start` on a cluster.
+    if settings.ray_address is None and settings.fast_mode:
         ray_environment.use_fast_mode(settings.home, host)
-    else:
+    elif settings.ray_address is None:
         ray_environment.use_serve_proxy()
     # ray.init installs a SIGTERM handler of its own (sys.exit): keep the caller's.
     keep = signal.getsignal(signal.SIGTERM) if _on_main_thread() else None

@@ -71,12 +71,13 @@ class Up:
             for process in psutil.Process(self.process.pid).children(recursive=True):
                 self.seen.setdefault(process.pid, process)
 
-    async def ready(self) -> None:
-        """Until `up` says it is ready; fails with its last output if it exits or takes too long."""
+    async def ready(self, within: float = READY_WITHIN) -> None:
+        """Until `up` says it is ready; fails with its last output if it exits or takes longer
+        than `within` seconds."""
         waiter = asyncio.ensure_future(self._ready.wait())
         exited = asyncio.ensure_future(self.process.wait())
         done, _ = await asyncio.wait(
-            {waiter, exited}, timeout=READY_WITHIN, return_when="FIRST_COMPLETED"
+            {waiter, exited}, timeout=within, return_when="FIRST_COMPLETED"
         )
         exited.cancel()
         assert waiter in done, "ledgerflow up did not become ready:\n" + "\n".join(self.lines[-40:])

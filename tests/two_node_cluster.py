@@ -37,6 +37,7 @@ SECOND_RESOURCE = "ledgerflow_second"
 RESOURCE_AMOUNT = 100
 PLACEMENT = "placement "
 UP_STOP_SECONDS = 120
+START_ATTEMPTS = 3
 
 
 def start_nodes(home: Path) -> "Cluster":
@@ -62,6 +63,20 @@ def start_nodes(home: Path) -> "Cluster":
         cluster.shutdown()
         raise
     return cluster
+
+
+def start_nodes_patiently(home: Path) -> "Cluster":
+    """`start_nodes`, tried again when a node misses Ray's fixed 30 s to register, which it does
+    on a machine shared with other Rays and loaded (what it had started is ended first)."""
+    for _ in range(START_ATTEMPTS - 1):
+        try:
+            return start_nodes(home)
+        except Exception as error:
+            if "timed out during startup" not in str(error):
+                raise
+            print(f"a node timed out starting ({error}); starting both again", flush=True)
+            processes.end_descendants()
+    return start_nodes(home)
 
 
 def placement(cluster: "Cluster") -> dict[str, str]:
@@ -104,7 +119,7 @@ def main() -> int:
     code = 1
     with tempfile.TemporaryDirectory(prefix="ledgerflow-nodes-") as home:
         try:
-            cluster = start_nodes(Path(home))
+            cluster = start_nodes_patiently(Path(home))
             # Ray's nodes take SIGTERM for themselves (a drain, then an exit): ours again.
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)

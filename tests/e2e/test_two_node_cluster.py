@@ -30,6 +30,8 @@ ON_HEAD = (ActorKind.GATEWAY, ActorKind.USERS, ActorKind.TOKENS)
 #: A write crosses the relay, a shard, the relay again, messaging and a courier, on two nodes
 #: that share two cores with the rest of the session.
 ALERT_WITHIN = 120.0
+#: Two nodes to start (again, if one misses Ray's 30 s to register), then `up` on them.
+READY_WITHIN = 420.0
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +89,7 @@ async def test_shards_and_couriers_on_a_second_node_send_the_alert_of_a_write(
     async with running(
         tmp_path / "home", port, module=("tests.two_node_cluster",), **environment
     ) as cluster:
-        await cluster.ready()
+        await cluster.ready(READY_WITHIN)
         placed = json.loads(
             next(line for line in cluster.lines if line.startswith(PLACEMENT))[len(PLACEMENT) :]
         )
