@@ -204,7 +204,7 @@ def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSyste
         broker = system.broker
         prepare(settings, say, fresh_broker=broker is not None and not broker.reused)
         _start_ray(settings, system, host, say)
-        _check_cluster(settings, say)
+        check_cluster(settings, say)
         say("deploying the Serve application")
         serve.start(http_options={"host": host, "port": port})
         serve.run(application(settings), name=APP_NAME, route_prefix="/")
@@ -247,7 +247,7 @@ def _start_ray(settings: Settings, system: RunningSystem, host: str, say: Say) -
     system.dashboard_url = f"http://{url}" if url and not url.startswith("http") else url
 
 
-def _check_cluster(settings: Settings, say: Say) -> None:
+def check_cluster(settings: Settings, say: Say) -> None:
     """Misconfigured if some kind of actor has no node to run on (it would wait for one without
     a word); a warning for a server named by an address that nodes of other machines lack."""
     nodes = [node for node in ray.nodes() if node["Alive"]]
