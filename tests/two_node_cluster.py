@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # imported once the environment is set: Ray reads it when imp
     from ray.cluster_utils import Cluster
 
 HEAD_RESOURCE = "ledgerflow_head"
-SECOND_RESOURCE = "ledgerflow_second"
+SECOND_RESOURCE = "ledgerflow_worker"
 #: Each node's amount of its resource: enough for every actor placed there, one each.
 RESOURCE_AMOUNT = 100
 PLACEMENT = "placement "
