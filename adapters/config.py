@@ -1,10 +1,11 @@
 """The one place that reads the environment: every setting of ledgerflow."""
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from actors.domain.signatures import MIN_KEY_LENGTH
@@ -19,6 +20,16 @@ RESOURCES_VARIABLE = "LEDGERFLOW_ACTOR_RESOURCES"
 class Misconfigured(Exception):
     """The settings and the world disagree (a topic with another number of partitions than
     configured): trying again cannot help, an operator must change one or the other."""
+
+
+@dataclass(frozen=True)
+class KafkaPems:
+    """PEM text of the CA that signed the brokers' certificates, and of a client certificate
+    and its key; each None when not configured."""
+
+    ca: str | None
+    certificate: str | None
+    key: str | None = field(repr=False)
 
 
 class Settings(BaseSettings):
@@ -40,6 +51,9 @@ class Settings(BaseSettings):
     kafka_ssl_cafile: Path | None = None  # none: the system's trusted certificates
     kafka_ssl_certfile: Path | None = None  # a client certificate, for brokers that ask for one
     kafka_ssl_keyfile: Path | None = None
+    # Their contents, read where `ledgerflow up` runs (`with_files_read`) and carried with the
+    # settings to the actors, whose nodes need no copy of the files. Private: no variable sets it.
+    _kafka_ssl_pems: KafkaPems | None = PrivateAttr(None)
     ray_address: str | None = None
     kafka_partitions: int = Field(8, ge=1, validation_alias="LEDGERFLOW_KAFKA_PARTITIONS")
     # Each shard is a process owning partitions p with p % shards == its index.
@@ -164,6 +178,24 @@ class Settings(BaseSettings):
             raise ValueError("KAFKA_SSL_KEYFILE needs KAFKA_SSL_CERTFILE")
         return self
 
+    def with_files_read(self) -> Self:
+        """A copy that carries the contents of the files it names (the KAFKA_SSL_* files), for
+        actors on nodes that do not have them."""
+        copy = self.model_copy()
+        copy._kafka_ssl_pems = self.kafka_ssl_pems
+        return copy
+
+    @property
+    def kafka_ssl_pems(self) -> KafkaPems:
+        """The KAFKA_SSL_* files' contents: as read by `with_files_read`, else read now."""
+        if self._kafka_ssl_pems is not None:
+            return self._kafka_ssl_pems
+        return KafkaPems(
+            _read("KAFKA_SSL_CAFILE", self.kafka_ssl_cafile),
+            _read("KAFKA_SSL_CERTFILE", self.kafka_ssl_certfile),
+            _read("KAFKA_SSL_KEYFILE", self.kafka_ssl_keyfile),
+        )
+
     @property
     def smtp_configured(self) -> bool:
         return self.smtp_host is not None
@@ -187,3 +219,12 @@ class Settings(BaseSettings):
             access_ttl=timedelta(minutes=self.access_token_minutes),
             refresh_ttl=timedelta(days=self.refresh_token_days),
         )
+
+
+def _read(variable: str, path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text()
+    except OSError as error:
+        raise Misconfigured(f"{variable}={path} cannot be read: {error.strerror}") from None

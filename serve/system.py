@@ -119,9 +119,10 @@ def resolve_servers(settings: Settings, system: RunningSystem, say: Say) -> Sett
         system.broker = EmbeddedBroker(home)
         updates["kafka_bootstrap"] = system.broker.start()
     updates["jwt_private_key"] = signing_key(settings.jwt_private_key, home)
-    # Resolved here and handed to the actors: they may run on nodes that have no such home.
+    # Resolved here and handed to the actors: they may run on nodes that have no such home,
+    # and no copy of the files the settings name.
     updates["event_key"] = event_key(settings.event_key, home)
-    return settings.model_copy(update=updates)
+    return settings.model_copy(update=updates).with_files_read()
 
 
 def _servers_for_a_cluster(settings: Settings) -> None:
