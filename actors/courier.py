@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import ray
 
-from actors import naming
+from actors import naming, placement
 from actors.actor_loop import ActorLoop, Part, database_part
 from actors.domain.delivery import GiveUp, SendFailed, after_failure
 from actors.domain.preferences import Channel
@@ -144,10 +144,19 @@ class Courier:
         )
 
 
-def start(settings: Settings) -> list[ray.actor.ActorHandle]:
+def start(settings: Settings, home_node: str) -> list[ray.actor.ActorHandle]:
+    """One courier per channel. A channel without its provider writes files under the home, so
+    its courier runs on `home_node`, the node of `ledgerflow up`, whatever the cluster."""
     return [
         Courier.options(  # type: ignore[attr-defined]
-            name=naming.courier(channel), namespace=naming.NAMESPACE, get_if_exists=True
+            name=naming.courier(channel),
+            namespace=naming.NAMESPACE,
+            get_if_exists=True,
+            **placement.options(
+                naming.ActorKind.COURIER,
+                settings,
+                on_node=None if transport.configured(channel, settings) else home_node,
+            ),
         ).remote(channel, settings)
         for channel in Channel
     ]

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import ray
 
-from actors import naming
+from actors import naming, placement
 from actors.actor_loop import LoopFailed, NotReady
 from actors.consumer_loop import ConsumerLoop, Window
 from actors.domain import ledger as rules
@@ -293,7 +293,10 @@ class LedgerShard:
 def start(settings: Settings) -> list[ray.actor.ActorHandle]:
     return [
         LedgerShard.options(  # type: ignore[attr-defined]
-            name=naming.ledger_shard(index), namespace=naming.NAMESPACE, get_if_exists=True
+            name=naming.ledger_shard(index),
+            namespace=naming.NAMESPACE,
+            get_if_exists=True,
+            **placement.options(naming.ActorKind.LEDGER_SHARD, settings),
         ).remote(settings, index)
         for index in range(settings.ledger_shards)
     ]

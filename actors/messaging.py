@@ -11,7 +11,7 @@ from uuid import UUID
 
 import ray
 
-from actors import naming
+from actors import naming, placement
 from actors.actor_loop import Part
 from actors.consumer_loop import ConsumerLoop, Window
 from actors.domain.dead_letter import DeadLetter, reason_of
@@ -122,5 +122,8 @@ class Messaging:
 
 def start(settings: Settings) -> ray.actor.ActorHandle:
     return Messaging.options(  # type: ignore[attr-defined]
-        name=naming.MESSAGING, namespace=naming.NAMESPACE, get_if_exists=True
+        name=naming.MESSAGING,
+        namespace=naming.NAMESPACE,
+        get_if_exists=True,
+        **placement.options(naming.ActorKind.MESSAGING, settings),
     ).remote(settings)

@@ -1,8 +1,22 @@
 """Names under which the application's actors are found in Ray: the registry of the system."""
 
+from enum import StrEnum
+
 NAMESPACE = "ledgerflow"
 OUTBOX_RELAY = "outbox-relay"
 MESSAGING = "messaging"
+
+
+class ActorKind(StrEnum):
+    """The kinds of actor (and Serve deployment) that LEDGERFLOW_ACTOR_RESOURCES places."""
+
+    OUTBOX_RELAY = "outbox-relay"
+    LEDGER_SHARD = "ledger-shard"
+    MESSAGING = "messaging"
+    COURIER = "courier"
+    GATEWAY = "gateway"
+    USERS = "users"
+    TOKENS = "tokens"
 
 
 def ledger_shard(index: int) -> str:

@@ -1,18 +1,35 @@
 """The one place that reads the environment: every setting of ledgerflow."""
 
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from actors.domain.signatures import MIN_KEY_LENGTH
 from actors.domain.tokens import TokenPolicy
+from actors.naming import ActorKind
+
+#: Ray's own resources, which Ray takes as num_cpus, num_gpus and memory, never by name.
+RAY_BUILT_IN_RESOURCES = frozenset({"CPU", "GPU", "memory", "object_store_memory"})
+RESOURCES_VARIABLE = "LEDGERFLOW_ACTOR_RESOURCES"
 
 
 class Misconfigured(Exception):
     """The settings and the world disagree (a topic with another number of partitions than
     configured): trying again cannot help, an operator must change one or the other."""
+
+
+@dataclass(frozen=True)
+class KafkaPems:
+    """PEM text of the CA that signed the brokers' certificates, and of a client certificate
+    and its key; each None when not configured."""
+
+    ca: str | None
+    certificate: str | None
+    key: str | None = field(repr=False)
 
 
 class Settings(BaseSettings):
@@ -34,6 +51,9 @@ class Settings(BaseSettings):
     kafka_ssl_cafile: Path | None = None  # none: the system's trusted certificates
     kafka_ssl_certfile: Path | None = None  # a client certificate, for brokers that ask for one
     kafka_ssl_keyfile: Path | None = None
+    # Their contents, read where `ledgerflow up` runs (`with_files_read`) and carried with the
+    # settings to the actors, whose nodes need no copy of the files. Private: no variable sets it.
+    _kafka_ssl_pems: KafkaPems | None = PrivateAttr(None)
     ray_address: str | None = None
     kafka_partitions: int = Field(8, ge=1, validation_alias="LEDGERFLOW_KAFKA_PARTITIONS")
     # Each shard is a process owning partitions p with p % shards == its index.
@@ -45,6 +65,11 @@ class Settings(BaseSettings):
     num_cpus: int | None = Field(None, validation_alias="LEDGERFLOW_NUM_CPUS")
     # The interactive documentation (/docs, /redoc, /openapi.json); off with 0.
     api_docs: bool = Field(True, validation_alias="LEDGERFLOW_API_DOCS")
+    # Where each kind of actor runs on a cluster: the Ray custom resources every actor of that
+    # kind asks for, e.g. {"ledger-shard": {"ledger_node": 1}}; a kind left out runs anywhere.
+    actor_resources: Annotated[dict[ActorKind, dict[str, float]], NoDecode] = Field(
+        default_factory=dict, validation_alias=RESOURCES_VARIABLE
+    )
 
     jwt_private_key: str | None = Field(None, repr=False)
     jwt_issuer: str = "ledgerflow"
@@ -74,6 +99,61 @@ class Settings(BaseSettings):
         5.0, gt=0, validation_alias="LEDGERFLOW_DELIVERY_BACKOFF_SECONDS"
     )
 
+    @field_validator("actor_resources", mode="before")
+    @classmethod
+    def _resources_from_json(cls, value: Any) -> Any:
+        if not isinstance(value, str | bytes):
+            return value
+        try:
+            return json.loads(value or "{}")
+        except ValueError as error:
+            raise ValueError(f"{RESOURCES_VARIABLE} is not JSON ({error})") from None
+
+    @field_validator("actor_resources")
+    @classmethod
+    def _resources_are_rays(
+        cls, value: dict[ActorKind, dict[str, float]]
+    ) -> dict[ActorKind, dict[str, float]]:
+        """Refuse here what Ray would refuse only when it creates the actor."""
+        for kind, resources in value.items():
+            for name, amount in resources.items():
+                asks = f"{RESOURCES_VARIABLE}: {kind!s} asks for {amount:g} of {name!r}"
+                if not name.strip():
+                    raise ValueError(
+                        f"{RESOURCES_VARIABLE}: {kind!s} names a resource without a name"
+                    )
+                if name in RAY_BUILT_IN_RESOURCES:
+                    raise ValueError(
+                        f"{asks}, one of Ray's own: only custom resources place an actor"
+                    )
+                if not amount > 0:
+                    raise ValueError(f"{asks}: an amount must be above 0")
+                if amount > 1 and not amount.is_integer():
+                    raise ValueError(f"{asks}: an amount above 1 must be whole (Ray's rule)")
+        return value
+
+    @model_validator(mode="after")
+    def _file_outbox_stays_home(self) -> Self:
+        """A channel without its provider writes files under the home of `ledgerflow up`, so its
+        courier runs on that machine: placing the couriers elsewhere cannot be honoured."""
+        if ActorKind.COURIER in self.actor_resources:
+            unconfigured = [
+                variable
+                for variable, configured in (
+                    ("SMTP_HOST", self.smtp_configured),
+                    ("TWILIO_*", self.twilio_configured),
+                )
+                if not configured
+            ]
+            if unconfigured:
+                raise ValueError(
+                    f"{RESOURCES_VARIABLE} places the couriers, but without "
+                    f"{' and '.join(unconfigured)} a courier writes files under LEDGERFLOW_HOME "
+                    "on the machine of `ledgerflow up` and runs there: configure the channel, "
+                    "or leave 'courier' out"
+                )
+        return self
+
     @model_validator(mode="after")
     def _kafka_security_is_whole(self) -> Self:
         """Refuse a half-configured TLS or SASL rather than connect with less than was meant."""
@@ -98,6 +178,24 @@ class Settings(BaseSettings):
             raise ValueError("KAFKA_SSL_KEYFILE needs KAFKA_SSL_CERTFILE")
         return self
 
+    def with_files_read(self) -> Self:
+        """A copy that carries the contents of the files it names (the KAFKA_SSL_* files), for
+        actors on nodes that do not have them."""
+        copy = self.model_copy()
+        copy._kafka_ssl_pems = self.kafka_ssl_pems
+        return copy
+
+    @property
+    def kafka_ssl_pems(self) -> KafkaPems:
+        """The KAFKA_SSL_* files' contents: as read by `with_files_read`, else read now."""
+        if self._kafka_ssl_pems is not None:
+            return self._kafka_ssl_pems
+        return KafkaPems(
+            _read("KAFKA_SSL_CAFILE", self.kafka_ssl_cafile),
+            _read("KAFKA_SSL_CERTFILE", self.kafka_ssl_certfile),
+            _read("KAFKA_SSL_KEYFILE", self.kafka_ssl_keyfile),
+        )
+
     @property
     def smtp_configured(self) -> bool:
         return self.smtp_host is not None
@@ -121,3 +219,12 @@ class Settings(BaseSettings):
             access_ttl=timedelta(minutes=self.access_token_minutes),
             refresh_ttl=timedelta(days=self.refresh_token_days),
         )
+
+
+def _read(variable: str, path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text()
+    except OSError as error:
+        raise Misconfigured(f"{variable}={path} cannot be read: {error.strerror}") from None

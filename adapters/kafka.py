@@ -3,7 +3,10 @@ Next: actors/ledger_shard.py consumes the ledger topics, actors/messaging.py the
 
 import asyncio
 import contextlib
+import ssl
+import tempfile
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +27,7 @@ from aiokafka.helpers import create_ssl_context
 from aiokafka.partitioner import DefaultPartitioner
 
 from actors.domain.events import Topic
-from adapters.config import Misconfigured, Settings
+from adapters.config import KafkaPems, Misconfigured, Settings
 
 _PARTITIONER = DefaultPartitioner()
 FETCH_WAIT_MS = 20
@@ -63,6 +66,23 @@ def partition_for(key: bytes, partitions: int) -> int:
     return int(_PARTITIONER(key, every, every))
 
 
+def _tls_context(pems: KafkaPems) -> ssl.SSLContext:
+    """Verifies the broker's certificate and host name (aiokafka's context always does) against
+    the given CA or the system's, and shows the client certificate if there is one."""
+    context = create_ssl_context(cadata=pems.ca)
+    if pems.certificate is not None:
+        # load_cert_chain reads files only: written for a moment to a folder of our own (0700).
+        with tempfile.TemporaryDirectory(prefix="ledgerflow-kafka-") as folder:
+            certificate = Path(folder) / "certificate.pem"
+            certificate.write_text(pems.certificate)
+            key = None
+            if pems.key is not None:
+                key = Path(folder) / "key.pem"
+                key.write_text(pems.key)
+            context.load_cert_chain(certificate, key)
+    return context
+
+
 def client_options(settings: Settings) -> dict[str, Any]:
     """Where the brokers are and how to reach them (TLS, SASL): the same for every client."""
     assert settings.kafka_bootstrap
@@ -72,12 +92,7 @@ def client_options(settings: Settings) -> dict[str, Any]:
         "security_protocol": protocol,
     }
     if protocol in ("SSL", "SASL_SSL"):
-        # Verifies the broker's certificate and host name (aiokafka's context always does).
-        options["ssl_context"] = create_ssl_context(
-            cafile=settings.kafka_ssl_cafile,
-            certfile=settings.kafka_ssl_certfile,
-            keyfile=settings.kafka_ssl_keyfile,
-        )
+        options["ssl_context"] = _tls_context(settings.kafka_ssl_pems)
     if protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
         # aiokafka takes the SCRAM login through the same two arguments as PLAIN's.
         options |= {

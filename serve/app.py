@@ -1,15 +1,16 @@
 """Wiring: builds the Serve application and the long-lived actors from resolved settings."""
 
 from collections.abc import Callable
+from typing import Any
 
 import ray
 from ray.exceptions import RayTaskError
-from ray.serve import Application
+from ray.serve import Application, Deployment
 
-from actors import courier, ledger_shard, messaging
+from actors import courier, ledger_shard, messaging, placement
 from actors.actor_loop import LoopFailed, NotReady
 from actors.domain.tokens import public_key_pem
-from actors.naming import NAMESPACE, OUTBOX_RELAY
+from actors.naming import NAMESPACE, OUTBOX_RELAY, ActorKind
 from actors.outbox_relay import OutboxRelay
 from adapters.config import Settings
 from serve.gateway import Gateway
@@ -25,11 +26,18 @@ def application(settings: Settings) -> Application:
     assert settings.jwt_private_key
     with_token_key = settings.model_copy(update={"event_key": None})
     without_key = with_token_key.model_copy(update={"jwt_private_key": None})
-    users = UserService.bind(without_key)  # type: ignore[attr-defined]
-    tokens = TokenService.bind(with_token_key)  # type: ignore[attr-defined]
-    return Gateway.bind(  # type: ignore[attr-defined]
+    users = _placed(UserService, ActorKind.USERS, settings).bind(without_key)
+    tokens = _placed(TokenService, ActorKind.TOKENS, settings).bind(with_token_key)
+    return _placed(Gateway, ActorKind.GATEWAY, settings).bind(
         without_key, public_key_pem(settings.jwt_private_key), users, tokens
     )
+
+
+def _placed(deployment: Any, kind: ActorKind, settings: Settings) -> Deployment:
+    """The deployment (a class under @serve.deployment, which mypy takes for the class) with its
+    own actor options and the placement of its kind."""
+    declared = deployment.ray_actor_options or {}
+    return deployment.options(ray_actor_options=declared | placement.options(kind, settings))
 
 
 class ActorFailed(RuntimeError):
@@ -44,10 +52,15 @@ def start_actors(
     event key and the consumers check with it; the couriers need no key."""
     without_key = settings.model_copy(update={"jwt_private_key": None})
     relay = OutboxRelay.options(  # type: ignore[attr-defined]
-        name=OUTBOX_RELAY, namespace=NAMESPACE, get_if_exists=True
+        name=OUTBOX_RELAY,
+        namespace=NAMESPACE,
+        get_if_exists=True,
+        **placement.options(ActorKind.OUTBOX_RELAY, settings),
     ).remote(without_key)
     shards = ledger_shard.start(without_key)
-    couriers = courier.start(without_key.model_copy(update={"event_key": None}))
+    # This driver's node: where `ledgerflow up` runs, and its home with it.
+    home_node = ray.get_runtime_context().get_node_id()
+    couriers = courier.start(without_key.model_copy(update={"event_key": None}), home_node)
     # The messaging actor looks the couriers up by name: they exist before it starts.
     wait_until_ready([relay, *shards, *couriers], say)
     messenger = messaging.start(without_key)

@@ -13,10 +13,11 @@ import urllib.request
 from collections.abc import Callable
 
 import psutil
+from pydantic import ValidationError
 
 from actors.domain.roles import Role
 from adapters import processes
-from adapters.config import Settings
+from adapters.config import Misconfigured, Settings
 from serve import ray_environment
 
 STATE_FILE = "up.json"
@@ -30,7 +31,11 @@ def up(host: str, port: int) -> int:
     began = time.monotonic()
     # Whatever this run starts stays below it, even once orphaned, until it ends it at the stop.
     processes.adopt_orphans()
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:  # it names each setting and what is wrong with it
+        _say(f"cannot start: {error}")
+        return 2
     if settings.ray_address is None:
         ray_environment.keep_local_ray_on_loopback()
     from serve import app, system  # import ray
@@ -65,7 +70,9 @@ def up(host: str, port: int) -> int:
             time.sleep(0.2)
     except (KeyboardInterrupt, SystemExit):  # SystemExit: Ray's SIGTERM handler in ray.init
         pass  # the start has stopped what it began
-    except app.ActorFailed as error:  # a configuration that cannot work, such as the partitions
+    # A configuration that cannot work: topics with other partition counts, a placement that no
+    # node can host, embedded servers for a cluster.
+    except (app.ActorFailed, Misconfigured) as error:
         _say(f"cannot start: {error}")
         return 1
     finally:

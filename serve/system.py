@@ -2,19 +2,22 @@
 
 import asyncio
 import contextlib
+import ipaddress
 import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import ray
 from ray import serve
 
+from actors import placement
 from actors.domain.preferences import Channel
 from adapters import database, kafka, offsets, outbox, transport
-from adapters.config import Settings
+from adapters.config import Misconfigured, Settings
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from adapters.keys import event_key, signing_key
 from serve import ray_environment
@@ -104,6 +107,7 @@ def resolve_servers(settings: Settings, system: RunningSystem, say: Say) -> Sett
     """Start the embedded PostgreSQL and broker for what the settings leave unconfigured. Each is
     on `system` before it starts, so that stopping `system` stops it even if its start was cut
     short; returns the settings pointing at them."""
+    _servers_for_a_cluster(settings)
     home = settings.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     updates: dict[str, Any] = {"home": home}
@@ -115,9 +119,58 @@ def resolve_servers(settings: Settings, system: RunningSystem, say: Say) -> Sett
         system.broker = EmbeddedBroker(home)
         updates["kafka_bootstrap"] = system.broker.start()
     updates["jwt_private_key"] = signing_key(settings.jwt_private_key, home)
-    # Resolved here and handed to the actors: they may run on nodes that have no such home.
+    # Resolved here and handed to the actors: they may run on nodes that have no such home,
+    # and no copy of the files the settings name.
     updates["event_key"] = event_key(settings.event_key, home)
-    return settings.model_copy(update=updates)
+    return settings.model_copy(update=updates).with_files_read()
+
+
+def _servers_for_a_cluster(settings: Settings) -> None:
+    """On a cluster (RAY_ADDRESS) the actors may run on other machines, which cannot reach a
+    server embedded here: PostgreSQL on a Unix socket, the broker on loopback."""
+    missing = [
+        variable
+        for variable, value in (
+            ("DATABASE_URL", settings.database_url),
+            ("KAFKA_BOOTSTRAP", settings.kafka_bootstrap),
+        )
+        if value is None
+    ]
+    if settings.ray_address and missing:
+        raise Misconfigured(
+            f"RAY_ADDRESS joins a Ray cluster, whose nodes on other machines cannot reach the "
+            f"servers `up` embeds on this one: set {' and '.join(missing)} to servers that "
+            "every node reaches"
+        )
+
+
+def only_here(settings: Settings) -> list[str]:
+    """The settings that name a server by an address only this machine reaches (loopback or
+    a Unix socket): fine on one machine, out of reach of the actors on any other."""
+    hosts = {
+        "DATABASE_URL": [database.credentials(settings.database_url)["host"]]
+        if settings.database_url
+        else [],
+        "KAFKA_BOOTSTRAP": [
+            server.strip().rpartition(":")[0].strip("[]")
+            for server in (settings.kafka_bootstrap or "").split(",")
+            if server.strip()
+        ],
+        "SMTP_HOST": [settings.smtp_host] if settings.smtp_host else [],
+        "TWILIO_API_BASE": [urlsplit(settings.twilio_api_base).hostname or ""]
+        if settings.twilio_api_base
+        else [],
+    }
+    return [variable for variable, named in hosts.items() if any(map(_machine_local, named))]
+
+
+def _machine_local(host: str) -> bool:
+    if host.startswith("/") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def prepare(settings: Settings, say: Say, *, fresh_broker: bool = False) -> None:
@@ -152,6 +205,7 @@ def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSyste
         broker = system.broker
         prepare(settings, say, fresh_broker=broker is not None and not broker.reused)
         _start_ray(settings, system, host, say)
+        check_cluster(settings, say)
         say("deploying the Serve application")
         serve.start(http_options={"host": host, "port": port})
         serve.run(application(settings), name=APP_NAME, route_prefix="/")
@@ -165,9 +219,11 @@ def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSyste
 
 
 def _start_ray(settings: Settings, system: RunningSystem, host: str, say: Say) -> None:
-    if settings.fast_mode:
+    # Read by the processes of Ray's nodes, which inherit the environment of the one that starts
+    # them: of this process for a local Ray, of each node's `ray start` on a cluster.
+    if settings.ray_address is None and settings.fast_mode:
         ray_environment.use_fast_mode(settings.home, host)
-    else:
+    elif settings.ray_address is None:
         ray_environment.use_serve_proxy()
     # ray.init installs a SIGTERM handler of its own (sys.exit): keep the caller's.
     keep = signal.getsignal(signal.SIGTERM) if _on_main_thread() else None
@@ -190,6 +246,21 @@ def _start_ray(settings: Settings, system: RunningSystem, host: str, say: Say) -
         signal.signal(signal.SIGTERM, keep)
     url = getattr(context, "dashboard_url", None)
     system.dashboard_url = f"http://{url}" if url and not url.startswith("http") else url
+
+
+def check_cluster(settings: Settings, say: Say) -> None:
+    """Misconfigured if some kind of actor has no node to run on (it would wait for one without
+    a word); a warning for a server named by an address that nodes of other machines lack."""
+    nodes = [node for node in ray.nodes() if node["Alive"]]
+    if problems := placement.unplaceable(settings, [node["Resources"] for node in nodes]):
+        raise Misconfigured("; ".join(problems))
+    machines = {node["NodeManagerAddress"] for node in nodes}
+    if len(machines) > 1 and (local := only_here(settings)):
+        say(
+            f"warning: {', '.join(local)} name servers on this machine only (loopback or a Unix "
+            f"socket), and the Ray cluster has nodes on {len(machines)} addresses: actors on "
+            "the others cannot reach them"
+        )
 
 
 def _on_main_thread() -> bool:

@@ -2,6 +2,7 @@
 server, and one local Ray running the system."""
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -58,11 +59,20 @@ def database_url(test_home: Path) -> Iterator[str]:
         yield embedded.start()
         embedded.stop()
         return
+    with fresh_database(server) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server of `server_url` (any database's URL), dropped after."""
     name = f"ledgerflow_test_{uuid4().hex[:8]}"
-    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
-    base, _, query = server.partition("?")
-    yield f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
-    asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    base, _, query = server_url.partition("?")
+    try:
+        yield f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _admin(server_url: str, statement: str) -> None:

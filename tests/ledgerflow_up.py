@@ -5,7 +5,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import psutil
@@ -71,12 +71,13 @@ class Up:
             for process in psutil.Process(self.process.pid).children(recursive=True):
                 self.seen.setdefault(process.pid, process)
 
-    async def ready(self) -> None:
-        """Until `up` says it is ready; fails with its last output if it exits or takes too long."""
+    async def ready(self, within: float = READY_WITHIN) -> None:
+        """Until `up` says it is ready; fails with its last output if it exits or takes longer
+        than `within` seconds."""
         waiter = asyncio.ensure_future(self._ready.wait())
         exited = asyncio.ensure_future(self.process.wait())
         done, _ = await asyncio.wait(
-            {waiter, exited}, timeout=READY_WITHIN, return_when="FIRST_COMPLETED"
+            {waiter, exited}, timeout=within, return_when="FIRST_COMPLETED"
         )
         exited.cancel()
         assert waiter in done, "ledgerflow up did not become ready:\n" + "\n".join(self.lines[-40:])
@@ -122,15 +123,17 @@ def _describe(process: psutil.Process) -> str:
 
 
 @contextlib.asynccontextmanager
-async def running(home: Path, port: int, **settings: str) -> AsyncIterator[Up]:
-    """`ledgerflow up --http-port port` with `home` as its home (and the given settings), in a
-    session and process group of its own as a terminal or a service manager starts it; it and
-    everything seen below it are killed if still running after the block."""
+async def running(
+    home: Path, port: int, *, module: Sequence[str] = ("serve.cli", "up"), **settings: str
+) -> AsyncIterator[Up]:
+    """`ledgerflow up --http-port port` (or another `python -m` module that passes on the output
+    of an `up` it runs) with `home` as its home and the given settings, in a session and process
+    group of its own as a terminal or a service manager starts it; it and everything seen below
+    it are killed if still running after the block."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "serve.cli",
-        "up",
+        *module,
         "--http-port",
         str(port),
         stdout=asyncio.subprocess.PIPE,

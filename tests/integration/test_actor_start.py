@@ -13,10 +13,11 @@ from actors import naming
 from actors.actor_loop import LoopFailed, NotReady
 from actors.ledger_shard import LedgerShard
 from actors.messaging import Messaging
+from actors.naming import ActorKind
 from adapters import kafka
 from adapters.config import Misconfigured, Settings
 from serve.app import ActorFailed, wait_until_ready
-from serve.system import RunningSystem
+from serve.system import RunningSystem, check_cluster
 
 
 def _beside(actor_class: type, settings: Settings, *args: object) -> ray.actor.ActorHandle:
@@ -78,3 +79,18 @@ async def test_a_consumer_whose_database_does_not_answer_says_what_it_waits_for(
             await actor.ready.remote()
     finally:
         ray.kill(actor, no_restart=True)
+
+
+def test_a_placement_that_no_node_can_host_is_refused_before_anything_starts(
+    system: RunningSystem,
+) -> None:
+    """Ray would keep the shards pending for a node that offers `ledger_node` for ever, and `up`
+    wait for them without a word: it stops at once instead, saying what is missing."""
+    settings = system.settings.model_copy(
+        update={"actor_resources": {ActorKind.LEDGER_SHARD: {"ledger_node": 1}}}
+    )
+    with pytest.raises(
+        Misconfigured, match="asks for 1 ledger_node for each ledger-shard, and no node of the Ray"
+    ):
+        check_cluster(settings, say=print)
+    check_cluster(system.settings, say=print)  # placing nothing, every kind has a node

@@ -1,5 +1,6 @@
 """TLS and SASL settings for a real broker, as every Kafka client receives them (no server)."""
 
+import pickle
 import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from cryptography.x509.oid import NameOID
 from pydantic import ValidationError
 
 from adapters import kafka
-from adapters.config import Settings
+from adapters.config import Misconfigured, Settings
 
 BOOTSTRAP = "kafka-1.example.net:9093,kafka-2.example.net:9093"
 
@@ -178,3 +179,30 @@ def test_the_settings_are_read_from_the_documented_variables(
         "SCRAM-SHA-256",
     )
     assert options["sasl_plain_password"] == "s3cret" and options["ssl_context"].get_ca_certs()
+
+
+def test_the_files_read_where_up_runs_reach_a_node_without_them(tmp_path: Path) -> None:
+    """`up` reads the files; the settings it hands an actor (pickled, as Ray does) carry them to
+    a node that has no copy: here, the files are gone before the actor's client is built."""
+    ca, _ = _certificate(tmp_path, "ledgerflow-test-ca")
+    cert, key = _certificate(tmp_path, "ledgerflow-client")
+    settings = _settings(
+        kafka_security_protocol="SSL",
+        kafka_ssl_cafile=ca,
+        kafka_ssl_certfile=cert,
+        kafka_ssl_keyfile=key,
+    ).with_files_read()
+    for path in (ca, cert, key):
+        path.unlink()
+    on_another_node = pickle.loads(pickle.dumps(settings.model_copy(update={"event_key": None})))
+    assert "BEGIN PRIVATE KEY" not in repr(on_another_node.kafka_ssl_pems)
+    context = kafka.client_options(on_another_node)["ssl_context"]
+    [trusted] = context.get_ca_certs()
+    assert dict(part[0] for part in trusted["subject"])["commonName"] == "ledgerflow-test-ca"
+
+
+def test_a_file_that_cannot_be_read_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "ca.pem"
+    settings = _settings(kafka_security_protocol="SSL", kafka_ssl_cafile=missing)
+    with pytest.raises(Misconfigured, match=f"KAFKA_SSL_CAFILE={missing} cannot be read: No such"):
+        settings.with_files_read()

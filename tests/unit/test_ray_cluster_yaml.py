@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
+
+from actors import placement
+from adapters.config import Settings
 
 yaml = pytest.importorskip("yaml")
 jsonschema = pytest.importorskip("jsonschema")
@@ -65,3 +69,33 @@ def test_cluster_installs_and_starts_ledgerflow(config: dict) -> None:
         assert "RAY_SERVE_THROUGHPUT_OPTIMIZED=1" in cmds
         assert "RAY_SERVE_ENABLE_HA_PROXY=1" in cmds
         assert "RAY_SERVE_HAPROXY_BINARY_PATH=$HOME/lf-haproxy" in cmds
+
+
+def _offered(commands: list[str]) -> dict[str, float]:
+    [resources] = re.findall(r"--resources='([^']*)'", " ".join(commands))
+    return dict(json.loads(resources))
+
+
+def test_every_node_offers_the_resource_that_places_actors_on_it(config: dict) -> None:
+    head = _offered(config["head_start_ray_commands"])
+    worker = _offered(config["worker_start_ray_commands"])
+    assert head == {"ledgerflow_head": 100} and worker == {"ledgerflow_worker": 100}
+    # README's placement: the API on the head, the shards and couriers on the workers.
+    on_head = {"ledgerflow_head": 1}
+    on_workers = {"ledgerflow_worker": 1}
+    readme = {
+        "gateway": on_head,
+        "users": on_head,
+        "tokens": on_head,
+        "ledger-shard": on_workers,
+        "courier": on_workers,
+    }
+    settings = Settings(
+        **{"LEDGERFLOW_ACTOR_RESOURCES": readme},  # type: ignore[arg-type]
+        smtp_host="mail.example.com",
+        twilio_account_sid="AC0",
+        twilio_auth_token="secret",
+        twilio_from_number="+15005550006",
+    )
+    assert placement.unplaceable(settings, [head, worker]) == []
+    assert placement.unplaceable(settings, [head]) != []  # no worker: the shards have no node
