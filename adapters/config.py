@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     num_cpus: int | None = Field(None, validation_alias="LEDGERFLOW_NUM_CPUS")
     # The interactive documentation (/docs, /redoc, /openapi.json); off with 0.
     api_docs: bool = Field(True, validation_alias="LEDGERFLOW_API_DOCS")
+    # Every log line as text, or as one JSON object (adapters/logs.py).
+    log_format: Literal["text", "json"] = Field("text", validation_alias="LEDGERFLOW_LOG_FORMAT")
 
     jwt_private_key: str | None = Field(None, repr=False)
     jwt_issuer: str = "ledgerflow"

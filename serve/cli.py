@@ -15,7 +15,7 @@ from collections.abc import Callable
 import psutil
 
 from actors.domain.roles import Role
-from adapters import processes
+from adapters import logs, processes
 from adapters.config import Settings
 from serve import ray_environment
 
@@ -31,6 +31,7 @@ def up(host: str, port: int) -> int:
     # Whatever this run starts stays below it, even once orphaned, until it ends it at the stop.
     processes.adopt_orphans()
     settings = Settings()
+    logs.configure(settings.log_format, logging.WARNING)  # the console says what happens
     if settings.ray_address is None:
         ray_environment.keep_local_ray_on_loopback()
     from serve import app, system  # import ray
@@ -166,7 +167,7 @@ async def _set_role(database_url: str, email: str, role: Role) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure("text", logging.WARNING)
     parser = argparse.ArgumentParser(prog="ledgerflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("up", help="start everything in the foreground")
