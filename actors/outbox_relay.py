@@ -43,6 +43,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._published = 0
         self._producer: AIOKafkaProducer | None = None
+        self._listener: PgListener | None = None
         self._last_cleanup = datetime.min.replace(tzinfo=UTC)
         self._loop = ActorLoop(
             naming.OUTBOX_RELAY,
@@ -77,6 +78,8 @@ class OutboxRelay:
             self._settings.database_url, outbox.CHANNEL, lambda _payload: self._wake.set()
         )
         await listener.start()
+        # Kept: asyncio holds its task weakly, and a collected listener hears nothing more.
+        self._listener = listener
 
     async def _step(self) -> None:
         assert self._producer is not None

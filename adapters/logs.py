@@ -7,7 +7,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from actors.domain.dead_letter import DeadLetter
 
@@ -113,13 +113,17 @@ class _OwnHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Marks the handler `configure` installs, so that a second call replaces it."""
 
 
-def configure(log_format: LogFormat, level: int = logging.INFO) -> None:
-    """Every line of this process through one handler on stderr, in the format asked, redacted;
-    our own loggers at `level`. Called once by each actor and replica (and `up`)."""
+def configure(
+    log_format: LogFormat, level: int = logging.INFO, stream: TextIO | None = None
+) -> None:
+    """Every line of this process through one handler, in the format asked, redacted; our own
+    loggers at `level`. Called once by each actor and replica (and `up`). The lines go to the
+    process's own stderr (what Ray keeps in the worker's .err file and shows on the driver's
+    console), not to a Serve replica's sys.stderr, which buffers them in Serve's logger."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _OwnHandler)]:
         root.removeHandler(handler)
-    handler = _OwnHandler(sys.stderr)
+    handler = _OwnHandler(stream or sys.__stderr__)
     handler.setFormatter(_Format(log_format))
     root.addHandler(handler)
     if root.level > logging.WARNING or root.level == logging.NOTSET:

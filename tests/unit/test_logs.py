@@ -5,7 +5,6 @@ import io
 import json
 import logging
 from collections.abc import Iterator
-from contextlib import redirect_stderr
 
 import pytest
 
@@ -22,8 +21,7 @@ def lines(request: pytest.FixtureRequest) -> Iterator[tuple[str, io.StringIO]]:
     out = io.StringIO()
     root = logging.getLogger()
     before = root.handlers[:]
-    with redirect_stderr(out):
-        logs.configure(request.param)
+    logs.configure(request.param, stream=out)
     yield request.param, out
     for handler in root.handlers[:]:
         if handler not in before:
