@@ -154,16 +154,16 @@ async def test_a_lock_and_a_dead_letter_leave_their_log_lines_without_personal_d
     user = await signup_and_login(api, phone="+15551230987")
     locked = await api.post(f"/api/admin/users/{user.id}/lock", headers=admin.auth)
     assert locked.status_code == 200, locked.text
-    key = f"leaky-{user.email}".encode()
+    key = f"leaky:{user.email}".encode()
     await send_signed(system.settings, RawRecord("budget_changed", key, b"\xff" + key))
 
     async def logged() -> bool:
-        return any(_ray_log_lines(f"user={user.id}")) and any(_ray_log_lines("leaky-"))
+        return any(_ray_log_lines(f"user={user.id}")) and any(_ray_log_lines("leaky:"))
 
     await eventually(logged, within=60)
     [lock_line] = [line for line in _ray_log_lines(f"user={user.id}") if "account_locked" in line]
     assert f"by={admin.id}" in lock_line and "sessions_revoked=1" in lock_line
-    letters = [line for line in _ray_log_lines("leaky-") if "dead_lettered" in line]
+    letters = [line for line in _ray_log_lines("leaky:") if "dead_lettered" in line]
     assert letters and all("topic=budget_changed" in line for line in letters)
     for line in [lock_line, *letters]:
         assert user.email not in line and "+15551230987" not in line
