@@ -1,4 +1,5 @@
-"""A ledger shard: owns a fixed set of partitions and the ledger of every user on them.
+"""A ledger shard: owns a fixed set of partitions and the ledger of every user on them, and
+carries out their recurring series (actors/due_dates.py).
 Next: actors/domain/ledger.py applies each event to its user's ledger."""
 
 import asyncio
@@ -21,6 +22,7 @@ from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, Record, read_event
 from actors.domain.ledger import ApplyFailed, BudgetPosition, GoalPosition, Ledger
 from actors.domain.signatures import EventKey
+from actors.due_dates import DueDates
 from actors.ledger_memory import LedgerMemory
 from actors.ownership import Ownership
 from adapters import ledger_store, logs, metrics, offsets
@@ -153,15 +155,20 @@ class LedgerShard:
         self._ledgers = LedgerMemory(settings.awake_ledgers, ledger_store.load_snapshots)
         self._applied = asyncio.Condition()
         self._events_applied = 0
+        partitions = Ownership.of(settings).partitions_of(index)
         self._consumer = ConsumerLoop(
             self._name,
             settings,
             consumer=CONSUMER,
             topics=[topic.value for topic in rules.LEDGER_TOPICS],
-            partitions=Ownership.of(settings).partitions_of(index),
+            partitions=partitions,
             handle=self._apply,
             window_records=WINDOW_RECORDS,
             window_seconds=WINDOW_SECONDS,
+        )
+        # The recurring series of the users it owns: one owner, as for their ledgers.
+        self._due_dates = DueDates(
+            f"{naming.ledger_shard(index)} due dates", partitions, self._consumer.loop.ready
         )
 
     # -- reads
@@ -169,11 +176,22 @@ class LedgerShard:
     async def ready(self) -> dict[str, int]:
         """Once the consumer is assigned; raises what the loop is waiting for, or why it failed."""
         await self._consumer.loop.ready()
+        await self._due_dates.loop.ready()
         return {
             "pid": os.getpid(),
             "users": len(self._ledgers),
             "events_applied": self._events_applied,
+            "recurring_written": self._due_dates.written,
         }
+
+    async def carry_out_recurring(self, user_id: UUID) -> int:
+        """Write the user's recurring transactions due by now (a series was just created or
+        changed); how many. Safe to call twice, or beside the shard's own rounds."""
+        try:
+            await self._due_dates.loop.ready(READ_WAIT_SECONDS)
+        except (NotReady, LoopFailed) as error:
+            raise LedgerBehind() from error
+        return await self._due_dates.of_user(user_id)
 
     async def budgets(self, user_id: UUID, sequence: int, day: date) -> list[BudgetPosition]:
         ledger = await self._caught_up(user_id, sequence)

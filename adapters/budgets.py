@@ -73,8 +73,16 @@ async def create(
             payload = await _event(connection, row, change, now)
             await change.emit(connection, Topic.BUDGET_CHANGED, payload, now)
     except IntegrityError as error:
-        raise Conflict("a budget for this category and period already exists") from error
+        raise await _taken(user_id, category, period) from error
     return row
+
+
+async def _taken(user_id: UUID, category: str, period: Period) -> Conflict:
+    """The one budget a user may have per category and period, named so a retried create
+    finds the budget its first attempt made."""
+    existing = await Budget.get_or_none(user_id=user_id, category=category, period=period.value)
+    where = f"/api/budget/{existing.id}" if existing else None
+    return Conflict("a budget for this category and period already exists", location=where)
 
 
 async def change(user_id: UUID, budget_id: UUID, changes: dict[str, Any] | None) -> None:

@@ -115,12 +115,51 @@ class Transaction(Model):
     goal: fields.ForeignKeyNullableRelation[Goal] = fields.ForeignKeyField(
         "ledgerflow.Goal", related_name="transactions", null=True, on_delete=fields.SET_NULL
     )
+    # Set for an occurrence of a recurring series: the series and the due date it is for. No
+    # foreign key: a deleted series keeps its past occurrences, and they keep its id.
+    recurring_id = fields.UUIDField(null=True)
+    due_date = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "transactions"
         indexes = (("user_id", "occurred_at", "id"), ("user_id", "local_date"))
+        # One transaction per due date of a series, whoever inserts it and however often.
+        unique_together = (("recurring_id", "due_date"),)
+
+
+class RecurringSeries(Model):
+    """A recurring transaction: its rule, and how far the shard owning its user has carried it
+    out (every due date up to `done_through` has its transaction)."""
+
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "ledgerflow.User", related_name="recurring", on_delete=fields.CASCADE
+    )
+    amount = fields.DecimalField(max_digits=14, decimal_places=2)
+    type = fields.CharField(max_length=8)
+    category = fields.CharField(max_length=64)
+    description = fields.CharField(max_length=500, null=True)
+    goal: fields.ForeignKeyNullableRelation[Goal] = fields.ForeignKeyField(
+        "ledgerflow.Goal", related_name="recurring", null=True, on_delete=fields.SET_NULL
+    )
+    cadence = fields.CharField(max_length=8)
+    starts_on = fields.DateField()
+    ends_on = fields.DateField(null=True)
+    # The user's Kafka partition: the shard owning it finds the series it carries out by it.
+    partition = fields.IntField()
+    done_through = fields.DateField(null=True)
+    # The first due date after `done_through`; null once the series has ended.
+    next_due = fields.DateField(null=True)
+    # The due date whose bill reminder was raised last.
+    reminded_for = fields.DateField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "recurring_series"
+        indexes = (("partition", "next_due"), ("user_id", "created_at"))
 
 
 class Budget(Model):

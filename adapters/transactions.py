@@ -14,6 +14,7 @@ from actors.domain.errors import NotFound
 from actors.domain.events import Topic
 from actors.domain.ledger import Entry, EntryType
 from actors.domain.periods import local_date
+from actors.domain.schedule import day_start
 from adapters import ledger_changes, pages
 from adapters.models import Goal, Transaction
 
@@ -26,6 +27,10 @@ class NewTransaction:
     description: str | None
     occurred_at: datetime | None
     goal_id: UUID | None
+    # An occurrence of a recurring series: it occurs at the start of its due date, in the
+    # user's time zone as the write reads it.
+    recurring_id: UUID | None = None
+    due_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -51,10 +56,11 @@ def _payload(row: Transaction) -> dict[str, Any]:
         "transaction_id": str(row.id),
         "description": row.description,
         "occurred_at": row.occurred_at.isoformat(),
+        "recurring_id": str(row.recurring_id) if row.recurring_id else None,
     }
 
 
-async def _check_goal(connection: BaseDBAsyncClient, user_id: UUID, goal_id: UUID | None) -> None:
+async def check_goal(connection: BaseDBAsyncClient, user_id: UUID, goal_id: UUID | None) -> None:
     if (
         goal_id is not None
         and not await Goal.filter(id=goal_id, user_id=user_id).using_db(connection).exists()
@@ -63,23 +69,33 @@ async def _check_goal(connection: BaseDBAsyncClient, user_id: UUID, goal_id: UUI
 
 
 async def create(user_id: UUID, new: NewTransaction) -> Transaction:
-    now = datetime.now(UTC)
-    occurred_at = new.occurred_at or now
     async with in_transaction() as connection:
-        await _check_goal(connection, user_id, new.goal_id)
-        change = await ledger_changes.begin(connection, user_id)
-        row = await Transaction.create(
-            user_id=user_id,
-            amount=new.amount,
-            type=new.type.value,
-            category=new.category,
-            description=new.description,
-            occurred_at=occurred_at,
-            local_date=local_date(occurred_at, change.timezone),
-            goal_id=new.goal_id,
-            using_db=connection,
-        )
-        await change.emit(connection, Topic.TRANSACTION_CREATED, _payload(row), now)
+        return await write(connection, user_id, new, datetime.now(UTC))
+
+
+async def write(
+    connection: BaseDBAsyncClient, user_id: UUID, new: NewTransaction, now: datetime
+) -> Transaction:
+    """The transaction and its `transaction_created` event, inside the caller's transaction."""
+    await check_goal(connection, user_id, new.goal_id)
+    change = await ledger_changes.begin(connection, user_id)
+    occurred_at = new.occurred_at or now
+    if new.due_date is not None:
+        occurred_at = day_start(new.due_date, change.timezone)
+    row = await Transaction.create(
+        user_id=user_id,
+        amount=new.amount,
+        type=new.type.value,
+        category=new.category,
+        description=new.description,
+        occurred_at=occurred_at,
+        local_date=local_date(occurred_at, change.timezone),
+        goal_id=new.goal_id,
+        recurring_id=new.recurring_id,
+        due_date=new.due_date,
+        using_db=connection,
+    )
+    await change.emit(connection, Topic.TRANSACTION_CREATED, _payload(row), now)
     return row
 
 
@@ -96,7 +112,7 @@ async def update(user_id: UUID, transaction_id: UUID, changes: dict[str, Any]) -
         change = await ledger_changes.begin(connection, user_id)
         row = await ledger_changes.locked(connection, Transaction, user_id, transaction_id)
         if "goal_id" in changes:
-            await _check_goal(connection, user_id, changes["goal_id"])
+            await check_goal(connection, user_id, changes["goal_id"])
         old = _payload(row)
         row.update_from_dict(changes)
         if "occurred_at" in changes:

@@ -17,7 +17,17 @@ from serve import errors, request_metrics, response_headers
 from serve.auth import Authenticator
 from serve.body_limit import BodyLimit
 from serve.ledger_reader import LedgerReader
-from serve.routes import admin, budgets, goals, health, panel, tokens, transactions, users
+from serve.routes import (
+    admin,
+    budgets,
+    goals,
+    health,
+    panel,
+    recurring,
+    tokens,
+    transactions,
+    users,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +57,7 @@ def build_api(*, docs: bool = True) -> FastAPI:
     request_metrics.install(api)
     errors.install(api)
     response_headers.install(api)
-    for routes in (health, users, tokens, transactions, budgets, goals, admin, panel):
+    for routes in (health, users, tokens, transactions, recurring, budgets, goals, admin, panel):
         api.include_router(routes.router)
     return api
 

@@ -1,10 +1,13 @@
-"""Ray's HAProxy, with two changes to the configuration Ray writes for it: each client's address
-passed on to the gateway, and the stats and metrics listeners on the API's address.
+"""Ray's HAProxy, with three changes to the configuration Ray writes for it: each client's
+address passed on to the gateway (and nosniff on HAProxy's own error pages), the stats and
+metrics listeners on the API's address, and its admin socket for its owner only.
 
 Ray 2.60's HAProxy template forwards requests without the client's address (no `option
 forwardfor`) and lets a client's own X-Forwarded-For through untouched, so the gateway would see
 every request come from HAProxy, or from whatever address the client wrote; and it binds its
-`stats` and `prometheus` listeners with `bind *:port` and `bind :port`. It offers no setting for
+`stats` and `prometheus` listeners with `bind *:port` and `bind :port`; and its admin socket
+(which can stop the proxy or take the gateway out of it) is `mode 666`, open to every local
+user. It offers no setting for
 either; what it does offer is RAY_SERVE_HAPROXY_BINARY_PATH. `install` points that at a two-line
 script which runs this module: it rewrites the configuration Ray has just written, then becomes
 the real HAProxy (exec: same process, same arguments), so Ray finds and manages it exactly as
@@ -22,18 +25,22 @@ BINARY_VARIABLE = "RAY_SERVE_HAPROXY_BINARY_PATH"
 FRONTEND = "frontend http_frontend\n"
 # Set, not appended: whatever the client wrote there is replaced by the address HAProxy saw.
 CLIENT_ADDRESS = "    http-request set-header X-Forwarded-For %[src]\n"
+# HAProxy's own answers (its 502, 503 and 504 pages) carry the gateway's nosniff as well.
+NOSNIFF = "    http-after-response set-header X-Content-Type-Options nosniff\n"
 _WILDCARD_BIND = re.compile(r"^(\s*bind\s+)\*?(:\d+)", re.MULTILINE)
+_ADMIN_SOCKET_MODE = re.compile(r"^(\s*stats socket\s+\S+.*\bmode\s+)\d+", re.MULTILINE)
 # Stands for "leave the binds as Ray wrote them" among the script's arguments.
 _EVERY_INTERFACE = "*"
 
 
 def with_client_address(config: str) -> str:
-    """The configuration with the client's address set on every request of the API's frontend."""
+    """The configuration with the client's address set on every request of the API's frontend,
+    and nosniff on every answer, HAProxy's own included."""
     if CLIENT_ADDRESS in config:
         return config
     if FRONTEND not in config:
         raise ValueError(f"Serve's HAProxy configuration has no {FRONTEND.strip()!r}")
-    return config.replace(FRONTEND, FRONTEND + CLIENT_ADDRESS, 1)
+    return config.replace(FRONTEND, FRONTEND + CLIENT_ADDRESS + NOSNIFF, 1)
 
 
 def on_address(config: str, address: str) -> str:
@@ -41,9 +48,14 @@ def on_address(config: str, address: str) -> str:
     return _WILDCARD_BIND.sub(lambda found: f"{found[1]}{address}{found[2]}", config)
 
 
+def owner_only_admin_socket(config: str) -> str:
+    """The admin socket readable and writable by HAProxy's user (Ray's own) alone."""
+    return _ADMIN_SOCKET_MODE.sub(lambda found: f"{found[1]}600", config)
+
+
 def rewritten(config: str, address: str | None) -> str:
-    """Both changes; the binds only when the API itself is not on every interface."""
-    config = with_client_address(config)
+    """Every change; the binds only when the API itself is not on every interface."""
+    config = owner_only_admin_socket(with_client_address(config))
     return on_address(config, address) if address else config
 
 

@@ -1,4 +1,5 @@
-"""Reads of live budget and goal positions from the shard that owns the user."""
+"""Reads of live budget and goal positions from the shard that owns the user, and the call
+that has it write a user's recurring transactions due now."""
 
 import asyncio
 from datetime import UTC, date, datetime
@@ -47,6 +48,13 @@ class LedgerReader:
 
     async def goal(self, user_id: UUID, sequence: int, goal_id: UUID, today: date) -> GoalPosition:
         return await self._ask(user_id, "goal", sequence, goal_id, today)  # type: ignore[no-any-return]
+
+    async def carry_out_recurring(self, user_id: UUID) -> int:
+        """Have the owning shard write the user's recurring transactions due by now."""
+        return await self._ask(user_id, "carry_out_recurring")  # type: ignore[no-any-return]
+
+    def partition_of(self, user_id: UUID) -> int:
+        return self._ownership.partition_of(user_id)
 
     async def _ask(self, user_id: UUID, method: str, *args: object) -> Any:
         """Call the shard owning the user: the same partition the producer's partitioner picks.

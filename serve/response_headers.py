@@ -5,6 +5,13 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+def for_path(path: str) -> dict[str, str]:
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if path.startswith("/api/"):
+        headers["Cache-Control"] = "no-store"
+    return headers
+
+
 class ResponseHeaders:
     """Pure ASGI middleware (no per-request task, unlike BaseHTTPMiddleware): it adds
     `X-Content-Type-Options: nosniff` to every response and `Cache-Control: no-store` to every
@@ -17,15 +24,11 @@ class ResponseHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        private = path.startswith("/api/")
+        added = for_path(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
-                if private:
-                    headers["Cache-Control"] = "no-store"
+                MutableHeaders(scope=message).update(added)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

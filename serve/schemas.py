@@ -13,6 +13,7 @@ from actors.domain.ledger import DEFAULT_THRESHOLDS, BudgetStatus, EntryType
 from actors.domain.periods import Period
 from actors.domain.preferences import Channel, NotifiableTopic
 from actors.domain.roles import Role
+from actors.domain.schedule import Cadence
 from serve.fields import (
     Amount,
     Category,
@@ -110,6 +111,7 @@ class TransactionOut(BaseModel):
     description: str | None
     occurred_at: datetime
     goal_id: UUID | None
+    recurring_id: UUID | None = Field(None, description="the recurring series it occurred for")
     created_at: datetime
     updated_at: datetime
 
@@ -179,6 +181,46 @@ class GoalOut(BaseModel):
     percent: Decimal = Field(description="of the target saved, two places")
     achieved_at: datetime | None
     monthly_needed: Money | None = Field(description="to save each month to meet the deadline")
+
+
+# -- recurring transactions
+
+
+class RecurringIn(Body):
+    amount: Amount
+    type: EntryType
+    category: Category
+    description: Description | None = None
+    cadence: Cadence
+    start: Day
+    end: Day | None = None
+    goal_id: UUID | None = None
+
+
+class RecurringChanges(Body):
+    amount: Amount | None = None
+    type: EntryType | None = None
+    category: Category | None = None
+    description: Description | None = None
+    cadence: Cadence | None = None
+    start: Day | None = None
+    end: Day | None = None
+    goal_id: UUID | None = None
+
+
+class RecurringOut(BaseModel):
+    id: UUID
+    amount: Money
+    type: EntryType
+    category: str
+    description: str | None
+    cadence: Cadence
+    start: date
+    end: date | None
+    goal_id: UUID | None
+    next_due: date | None = Field(description="the next due date; null once the series ended")
+    created_at: datetime
+    updated_at: datetime
 
 
 # -- operators (the admin API)

@@ -4,7 +4,7 @@ the dead letter of an undeliverable message says."""
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -43,7 +43,8 @@ class DeadLetter:
     partition: int | None = None
     offset: int | None = None
     # The delivery log's row of a message a courier gave up on; None for an unreadable record.
-    delivery_id: int | None = None
+    # Keyword-only: a merge once slipped it in where the offset goes.
+    delivery_id: int | None = field(default=None, kw_only=True)
 
     @classmethod
     def of(cls, record: Record, reason: str) -> "DeadLetter":

@@ -4,6 +4,9 @@
 class DomainError(Exception):
     """Base of every error a user can cause; never a server fault."""
 
+    #: Where the thing the error is about can be found (a Location header), when there is one.
+    location: str | None = None
+
     def __reduce__(self) -> tuple[object, ...]:
         # Ray pickles exceptions between processes; subclasses have their own constructor
         # signatures, so rebuild from message and attributes rather than from args.
@@ -72,7 +75,9 @@ class InvalidInput(DomainError):
 
 
 class Conflict(DomainError):
-    pass
+    def __init__(self, message: str, location: str | None = None) -> None:
+        super().__init__(message)
+        self.location = location
 
 
 class LedgerBehind(DomainError):

@@ -25,6 +25,7 @@ class Topic(StrEnum):
     BUDGET_WARNING = "budget_warning"
     BUDGET_EXCEEDED = "budget_exceeded"
     GOAL_ACHIEVED = "goal_achieved"
+    BILL_DUE = "bill_due"
 
     @property
     def dead_letter(self) -> str:

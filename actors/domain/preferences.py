@@ -19,6 +19,7 @@ class NotifiableTopic(StrEnum):
     BUDGET_WARNING = Topic.BUDGET_WARNING
     BUDGET_EXCEEDED = Topic.BUDGET_EXCEEDED
     GOAL_ACHIEVED = Topic.GOAL_ACHIEVED
+    BILL_DUE = Topic.BILL_DUE
 
 
 NOTIFIABLE = tuple(Topic(kind) for kind in NotifiableTopic)
@@ -29,6 +30,7 @@ DEFAULTS: dict[str, list[str]] = {
     Topic.BUDGET_WARNING: [Channel.EMAIL],
     Topic.BUDGET_EXCEEDED: [Channel.EMAIL, Channel.SMS],
     Topic.GOAL_ACHIEVED: [Channel.EMAIL, Channel.SMS],
+    Topic.BILL_DUE: [Channel.EMAIL],
 }
 
 

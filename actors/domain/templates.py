@@ -222,10 +222,27 @@ def _goal(event: Event, _name: str, zone: tzinfo) -> _Content:
     )
 
 
+def _bill(event: Event, _name: str, _zone: tzinfo) -> _Content:
+    payload = event.payload
+    amount, category = _money(payload["amount"]), _text_field(payload, "category")
+    due = date.fromisoformat(payload["due_date"])
+    facts = [("Amount", amount), ("Category", category), ("Due", _day(due))]
+    if payload.get("description"):
+        facts.insert(2, ("Description", str(payload["description"])))
+    return _Content(
+        subject=f"Bill due tomorrow: {amount}, {category}",
+        intro=f"Your recurring {category} expense of {amount} is due on {_day(due)}; it will"
+        " be recorded that day.",
+        facts=facts,
+        sms=f"ledgerflow: {_short(category)} bill of {amount} due {_day(due)}.",
+    )
+
+
 _RENDERERS: dict[Topic, Callable[[Event, str, tzinfo], _Content]] = {
     Topic.USER_REGISTERED: _welcome,
     Topic.TRANSACTION_CREATED: _receipt,
     Topic.BUDGET_WARNING: _budget,
     Topic.BUDGET_EXCEEDED: _budget,
     Topic.GOAL_ACHIEVED: _goal,
+    Topic.BILL_DUE: _bill,
 }

@@ -4,11 +4,13 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
 from actors.domain.ledger import BudgetPosition
 from adapters import budgets
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser, LedgerReads
+from serve.errors import saved
 from serve.fields import Day
 from serve.schemas import BudgetChanges, BudgetIn, BudgetOut
 
@@ -19,12 +21,19 @@ def out(position: BudgetPosition) -> BudgetOut:
     return BudgetOut.model_validate(position, from_attributes=True)
 
 
-@router.post("", status_code=201)
-async def create(user: CurrentUser, body: BudgetIn, ledger: LedgerReads) -> BudgetOut:
+@router.post(
+    "",
+    status_code=201,
+    response_model=BudgetOut,
+    responses={202: {"description": "saved; its position is not available yet (Location)"}},
+)
+async def create(
+    user: CurrentUser, body: BudgetIn, ledger: LedgerReads
+) -> BudgetOut | JSONResponse:
     row = await budgets.create(
         user.user_id, body.category, body.limit, body.period, body.alert_thresholds
     )
-    return await read(user, row.id, ledger)
+    return await saved(read(user, row.id, ledger), f"/api/budget/{row.id}")
 
 
 @router.get("")

@@ -3,11 +3,13 @@
 from uuid import UUID
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 
 from actors.domain.ledger import EntryType, GoalPosition
 from adapters import goals, transactions
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser, LedgerReads
+from serve.errors import saved
 from serve.schemas import ContributionIn, GoalChanges, GoalIn, GoalOut, TransactionOut
 
 SAVINGS_CATEGORY = "savings"
@@ -19,10 +21,15 @@ def out(position: GoalPosition) -> GoalOut:
     return GoalOut.model_validate(position, from_attributes=True)
 
 
-@router.post("", status_code=201)
-async def create(user: CurrentUser, body: GoalIn, ledger: LedgerReads) -> GoalOut:
+@router.post(
+    "",
+    status_code=201,
+    response_model=GoalOut,
+    responses={202: {"description": "saved; its position is not available yet (Location)"}},
+)
+async def create(user: CurrentUser, body: GoalIn, ledger: LedgerReads) -> GoalOut | JSONResponse:
     row = await goals.create(user.user_id, body.name, body.target_amount, body.deadline)
-    return await read(user, row.id, ledger)
+    return await saved(read(user, row.id, ledger), f"/api/goal/{row.id}")
 
 
 @router.get("")

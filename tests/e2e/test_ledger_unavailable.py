@@ -1,5 +1,6 @@
 """A budget or goal read whose shard does not exist (as right after a restart) is a 503, and the
-readiness answer says which actor it waits for."""
+readiness answer says which actor it waits for; a budget or goal created meanwhile is saved (202,
+with where to read it), so a retry finds it instead of making another."""
 
 import httpx
 import ray
@@ -39,6 +40,24 @@ async def test_a_read_while_its_shard_is_gone_is_a_503_then_answers_again(
         assert response.status_code == 503, (path, response.text)
         assert response.headers["Retry-After"] == "1"
         assert response.json() == {"detail": "the ledger is starting or restarting; retry shortly"}
+    saved = await api.post(
+        "/api/budget",
+        headers=account.auth,
+        json={"category": "fun", "limit": "50", "period": "monthly"},
+    )
+    assert saved.status_code == 202, saved.text
+    assert saved.headers["Location"].startswith("/api/budget/")
+    retried = await api.post(
+        "/api/budget",
+        headers=account.auth,
+        json={"category": "fun", "limit": "50", "period": "monthly"},
+    )
+    assert retried.status_code == 409, retried.text
+    assert retried.headers["Location"] == saved.headers["Location"]
+    goal = await api.post(
+        "/api/goal", headers=account.auth, json={"name": "Bike", "target_amount": "300"}
+    )
+    assert goal.status_code == 202, goal.text
     starting = await api.get("/api/ready")
     assert starting.status_code == 503 and starting.headers["Retry-After"] == "1"
     assert starting.json() == {"status": "starting", "waiting_for": [name]}
@@ -55,3 +74,7 @@ async def test_a_read_while_its_shard_is_gone_is_a_503_then_answers_again(
     assert (await api.get("/api/ready")).json() == {"status": "ready"}
     shown = (await api.get(f"/api/budget/{budget}", headers=account.auth)).json()
     assert (shown["spent"], shown["remaining"]) == ("30.00", "470.00")
+    fun = (await api.get(saved.headers["Location"], headers=account.auth)).json()
+    assert (fun["category"], fun["limit"], fun["spent"]) == ("fun", "50.00", "0.00")
+    bike = (await api.get(goal.headers["Location"], headers=account.auth)).json()
+    assert (bike["name"], bike["target_amount"]) == ("Bike", "300.00")

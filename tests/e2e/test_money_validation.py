@@ -80,9 +80,11 @@ async def test_bad_budgets_are_422_naming_the_field(
 
 async def test_one_budget_per_category_and_period(api: httpx.AsyncClient, account: Account) -> None:
     body = {"category": "Food", "limit": "100", "period": "monthly"}
-    assert (await api.post("/api/budget", headers=account.auth, json=body)).status_code == 201
+    first = await api.post("/api/budget", headers=account.auth, json=body)
+    assert first.status_code == 201
     again = await api.post("/api/budget", headers=account.auth, json=body | {"category": "food "})
     assert again.status_code == 409
+    assert again.headers["Location"] == f"/api/budget/{first.json()['id']}"
     weekly = await api.post("/api/budget", headers=account.auth, json=body | {"period": "weekly"})
     assert weekly.status_code == 201
 

@@ -214,6 +214,13 @@ def notifiable_payloads(topic: Topic) -> st.SearchStrategy[dict[str, Any]]:
             "saved": amounts,
             "achieved_at": instants,
         },
+        Topic.BILL_DUE: {
+            "recurring_id": st.uuids().map(str),
+            "due_date": days,
+            "amount": amounts,
+            "category": texts,
+            "description": st.none() | texts,
+        },
     }[topic]
     return st.fixed_dictionaries(fields).flatmap(mutated)
 

@@ -65,3 +65,14 @@ def transaction_created(user_id: UUID, at: datetime | None = None) -> Event:
         "goal_id": None,
     }
     return Event(Topic.TRANSACTION_CREATED, user_id, at, payload)
+
+
+def bill_due(user_id: UUID, due_date: str = "2026-12-01") -> Event:
+    payload = {
+        "recurring_id": str(uuid4()),
+        "due_date": due_date,
+        "amount": "950.00",
+        "category": "rent",
+        "description": "flat on Elm Street",
+    }
+    return Event(Topic.BILL_DUE, user_id, datetime.now(UTC), payload)

@@ -1,12 +1,22 @@
-"""The two changes ledgerflow makes to the configuration Ray writes for its HAProxy."""
+"""The three changes ledgerflow makes to the configuration Ray writes for its HAProxy."""
 
 import pytest
 from ray.serve._private.haproxy_templates import HAPROXY_CONFIG_TEMPLATE
 
-from serve.haproxy import CLIENT_ADDRESS, FRONTEND, on_address, rewritten, with_client_address
+from serve.haproxy import (
+    CLIENT_ADDRESS,
+    FRONTEND,
+    NOSNIFF,
+    on_address,
+    owner_only_admin_socket,
+    rewritten,
+    with_client_address,
+)
 
 # The lines of Ray 2.60's template that bind (stats, prometheus, the API's frontend).
-CONFIG = """frontend prometheus
+CONFIG = """global
+    stats socket /tmp/ray/haproxy.sock mode 666 level admin expose-fd listeners
+frontend prometheus
     bind :9101
     mode http
 frontend http_frontend
@@ -21,6 +31,7 @@ def test_the_frontend_sets_x_forwarded_for_to_the_peer_address_once() -> None:
     changed = with_client_address(CONFIG)
     assert changed.count(CLIENT_ADDRESS) == 1
     assert FRONTEND + CLIENT_ADDRESS in changed
+    assert changed.count(NOSNIFF) == 1
     assert with_client_address(changed) == changed
 
 
@@ -43,6 +54,18 @@ def test_an_ipv6_address_keeps_haproxy_s_last_colon_port_form() -> None:
     assert "bind ::1:8404" in on_address(CONFIG, "::1")
 
 
-def test_both_changes_together_and_the_binds_left_for_an_api_on_every_interface() -> None:
-    assert rewritten(CONFIG, "127.0.0.1") == on_address(with_client_address(CONFIG), "127.0.0.1")
-    assert rewritten(CONFIG, None) == with_client_address(CONFIG)
+def test_the_admin_socket_is_for_its_owner_only_and_keeps_its_level() -> None:
+    changed = owner_only_admin_socket(CONFIG)
+    assert "stats socket /tmp/ray/haproxy.sock mode 600 level admin expose-fd listeners" in changed
+    assert "mode 666" not in changed
+
+
+def test_rays_own_template_still_opens_the_admin_socket_this_way() -> None:
+    assert "mode 600" in owner_only_admin_socket(HAPROXY_CONFIG_TEMPLATE)
+    assert "mode 666" not in owner_only_admin_socket(HAPROXY_CONFIG_TEMPLATE)
+
+
+def test_every_change_together_and_the_binds_left_for_an_api_on_every_interface() -> None:
+    both = owner_only_admin_socket(with_client_address(CONFIG))
+    assert rewritten(CONFIG, "127.0.0.1") == on_address(both, "127.0.0.1")
+    assert rewritten(CONFIG, None) == both

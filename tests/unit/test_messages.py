@@ -8,7 +8,13 @@ from actors.domain.events import Event, MalformedEvent, Topic
 from actors.domain.messages import Profile, channels_for, compose
 from actors.domain.preferences import Channel
 from actors.domain.templates import SMS_MAX
-from tests.unit.notification_events import EXCEEDED, WARNING, goal_achieved, transaction_created
+from tests.unit.notification_events import (
+    EXCEEDED,
+    WARNING,
+    bill_due,
+    goal_achieved,
+    transaction_created,
+)
 
 AT = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
 
@@ -101,6 +107,21 @@ def test_receipt_when_asked_for() -> None:
     [email] = compose(event, _profile(transaction_created=["email"]))
     assert email.subject == "Expense recorded: 12.50, groceries"
     assert "market" in email.text and "24 November 2026, 10:15" in email.text
+
+
+def test_a_bill_reminder_by_email_only_unless_asked() -> None:
+    event = bill_due(uuid4(), due_date="2026-12-01")
+    [email] = compose(event, _profile())
+    assert email.channel is Channel.EMAIL
+    assert email.subject == "Bill due tomorrow: 950.00, rent"
+    for words in ("950.00", "rent", "flat on Elm Street", "1 December 2026"):
+        assert words in email.text and email.html and words in email.html
+    [sms] = compose(event, _profile(bill_due=["sms"]))
+    assert sms.text == "ledgerflow: rent bill of 950.00 due 1 December 2026."
+    with pytest.raises(MalformedEvent):
+        compose(
+            Event(Topic.BILL_DUE, uuid4(), AT, {**event.payload, "due_date": "soon"}), _profile()
+        )
 
 
 def test_html_escapes_what_users_typed() -> None:
