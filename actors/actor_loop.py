@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from actors.domain.backoff import backoff_seconds
 from actors.domain.dead_letter import reason_of
-from adapters import database
+from adapters import database, logs
 from adapters.config import Misconfigured
 
 log = logging.getLogger(__name__)
@@ -105,11 +105,12 @@ class ActorLoop:
 
     async def _run(self) -> None:
         try:
+            logs.event(log, "actor_starting", actor=self.name, pid=os.getpid())
             for part in self._parts:
                 await self._connect(part)
             self._connected.set()
             self._settled.set()
-            log.info("%s ready", self.name)
+            logs.event(log, "actor_ready", actor=self.name)
             failures = 0
             while True:
                 try:

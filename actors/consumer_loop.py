@@ -6,17 +6,21 @@ commits what the window did together with the offsets it reached."""
 
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from actors.actor_loop import ActorLoop, Part, database_part
-from adapters import kafka, offsets
+from adapters import kafka, logs, metrics, offsets
 from adapters.config import Settings
 
 log = logging.getLogger(__name__)
 
 Window = list[ConsumerRecord[bytes, bytes]]
+
+# How often a consumer reports its lag (ledgerflow_consumer_lag): about Ray's export interval.
+LAG_EVERY_SECONDS = 1.0
 
 
 class ConsumerLoop:
@@ -44,6 +48,8 @@ class ConsumerLoop:
         self._window_records = window_records
         self._window_seconds = window_seconds
         self._consumer: AIOKafkaConsumer | None = None
+        self._name = name
+        self._lag_reported = 0.0
         self.loop = ActorLoop(
             name,
             [
@@ -78,9 +84,19 @@ class ConsumerLoop:
         assert self._consumer is not None
         stored = await offsets.load(self._offsets_name)
         await kafka.resume(self._consumer, self._partitions, stored)
+        logs.event(
+            log,
+            "partitions_assigned",
+            consumer=self._name,
+            topics=self._topics,
+            partitions=sorted({tp.partition for tp in self._partitions}),
+        )
 
     async def _step(self) -> None:
         assert self._consumer is not None
         window = await kafka.next_window(self._consumer, self._window_records, self._window_seconds)
         if window:
             await self._handle(window)
+        if time.monotonic() - self._lag_reported >= LAG_EVERY_SECONDS:
+            metrics.consumer_lag(self._name, await kafka.lag(self._consumer, self._partitions))
+            self._lag_reported = time.monotonic()

@@ -14,7 +14,7 @@ from actors import naming, placement
 from actors.actor_loop import ActorLoop, Part, database_part
 from actors.domain.delivery import GiveUp, SendFailed, after_failure
 from actors.domain.preferences import Channel
-from adapters import deliveries, transport
+from adapters import deliveries, logs, metrics, transport
 from adapters.config import Settings
 from adapters.models import Delivery
 
@@ -34,6 +34,7 @@ class Courier:
 
     def __init__(self, channel: Channel, settings: Settings) -> None:
         assert settings.database_url
+        logs.configure(settings.log_format)
         self._channel = channel
         self._settings = settings
         self._wake = asyncio.Event()
@@ -97,6 +98,7 @@ class Courier:
             await self._after_failure(row, SendFailed(repr(error), temporary=True))
             return
         self._counts["sent"] += 1
+        metrics.notifications(self._channel, "sent")
         self._unrecorded[row.id] = provider_id
         await self._record(row.id)
 
@@ -126,8 +128,18 @@ class Courier:
         )
         now = datetime.now(UTC)
         if isinstance(step, GiveUp):
-            log.warning("%s courier: delivery %s dead: %s", self._channel, row.id, step.reason)
+            logs.event(
+                log,
+                "delivery_given_up",
+                level=logging.WARNING,
+                channel=self._channel,
+                delivery=row.id,
+                event_type=row.event_type,
+                attempts=row.attempts,
+                reason=step.reason,
+            )
             self._counts["dead"] += 1
+            metrics.notifications(self._channel, "dead_lettered")
             await deliveries.give_up(row, step.reason, now)
             return
         log.info(
@@ -139,6 +151,7 @@ class Courier:
             step.after_seconds,
         )
         self._counts["retried"] += 1
+        metrics.notifications(self._channel, "retried")
         await deliveries.retry_at(
             row.id, now + timedelta(seconds=step.after_seconds), failure.reason
         )

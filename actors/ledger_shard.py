@@ -5,6 +5,7 @@ Next: actors/domain/ledger.py applies each event to its user's ledger."""
 import asyncio
 import logging
 import os
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from uuid import UUID
@@ -30,7 +31,7 @@ from actors.domain.signatures import EventKey
 from actors.due_dates import DueDates
 from actors.ledger_memory import LedgerMemory
 from actors.ownership import Ownership
-from adapters import ledger_store, offsets, scheduled
+from adapters import ledger_store, logs, metrics, offsets, scheduled
 from adapters.config import Settings
 from adapters.ledger_store import Checkpoint
 from adapters.scheduled import Schedules
@@ -159,27 +160,24 @@ def _dead_letter(
     checkpoint: Checkpoint, letter: DeadLetter, stepped_over: int | None = None
 ) -> None:
     checkpoint.dead_letters.append(letter)
-    where = f"{letter.topic}[{letter.partition}]@{letter.offset}"
-    if stepped_over is None:
-        log.warning("ledger: %s dead-lettered: %s", where, letter.reason[:300])
-    else:
-        # Not a malformed record: a checked event that the ledger could not apply.
-        log.error(
-            "ledger: %s (key %s) dead-lettered: %s", where, letter.key_text, letter.reason[:300]
-        )
+    # Not a malformed record, when a number is stepped over: a checked event that the ledger
+    # could not apply, which is a bug.
+    logs.dead_lettered(log, "ledger", letter, error=stepped_over is not None)
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class LedgerShard:
     def __init__(self, settings: Settings, index: int) -> None:
         assert settings.event_key
+        logs.configure(settings.log_format)
+        self._name = naming.ledger_shard(index)
         self._decode = decoder(EventKey(settings.event_key))
         self._ledgers = LedgerMemory(settings.awake_ledgers, ledger_store.load_snapshots)
         self._applied = asyncio.Condition()
         self._events_applied = 0
         partitions = Ownership.of(settings).partitions_of(index)
         self._consumer = ConsumerLoop(
-            naming.ledger_shard(index),
+            self._name,
             settings,
             consumer=CONSUMER,
             topics=[topic.value for topic in rules.LEDGER_TOPICS],
@@ -288,6 +286,10 @@ class LedgerShard:
         self._events_applied += len(window)
         async with self._applied:
             self._applied.notify_all()
+        letters = Counter(letter.topic for letter in checkpoint.dead_letters)
+        metrics.events_applied(self._name, Counter(record.topic for record in window) - letters)
+        metrics.dead_letters(self._name, letters)
+        metrics.alerts(Counter(alert.type.value for alert in checkpoint.events))
 
 
 def start(settings: Settings) -> list[ray.actor.ActorHandle]:

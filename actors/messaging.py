@@ -4,6 +4,7 @@ Next: adapters/deliveries.py, where the messages are claimed."""
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from actors.domain.messages import Message, Profile, compose
 from actors.domain.preferences import NOTIFIABLE, Channel
 from actors.domain.signatures import EventKey
 from actors.ownership import Ownership
-from adapters import deliveries, offsets, recipients
+from adapters import deliveries, logs, metrics, offsets, recipients
 from adapters.config import Settings
 
 log = logging.getLogger(__name__)
@@ -63,14 +64,9 @@ async def compose_window(
 
 
 def _dead_letter(record: Record, reason: str) -> DeadLetter:
-    log.warning(
-        "messaging: %s[%d]@%d dead-lettered: %s",
-        record.topic,
-        record.partition,
-        record.offset,
-        reason[:300],
-    )
-    return DeadLetter.of(record, reason)
+    letter = DeadLetter.of(record, reason)
+    logs.dead_lettered(log, naming.MESSAGING, letter)
+    return letter
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
@@ -80,6 +76,7 @@ class Messaging:
 
     def __init__(self, settings: Settings) -> None:
         assert settings.event_key
+        logs.configure(settings.log_format)
         event_key = EventKey(settings.event_key)
         self._decode: Decode = lambda record: read_event(record, event_key)
         self._couriers: dict[Channel, Any] = {}
@@ -118,6 +115,9 @@ class Messaging:
             # Fire and forget: a courier that misses this finds the work at its next poll.
             self._couriers[channel].wake.remote()
         self._handled += len(window)
+        metrics.dead_letters(naming.MESSAGING, Counter(letter.topic for letter in letters))
+        for kept_back, count in Counter(m.channel.value for m in claims.suppressed).items():
+            metrics.notifications(kept_back, "suppressed", count)
 
 
 def start(settings: Settings) -> ray.actor.ActorHandle:

@@ -4,6 +4,7 @@ Next: adapters/kafka.py, whose producer keys each event by its user."""
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, datetime
 
 import ray
@@ -12,7 +13,7 @@ from aiokafka import AIOKafkaProducer
 from actors import naming
 from actors.actor_loop import ActorLoop, Part, database_part
 from actors.domain.signatures import EventKey
-from adapters import kafka, outbox
+from adapters import kafka, logs, metrics, outbox
 from adapters.config import Settings
 from adapters.listener import PgListener
 
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 LINGER_SECONDS = 0.005
 CLEANUP_SECONDS = 3600.0
+# How often the relay counts its backlog (ledgerflow_outbox_pending): one query.
+BACKLOG_EVERY_SECONDS = 1.0
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
@@ -33,11 +36,14 @@ class OutboxRelay:
 
     def __init__(self, settings: Settings) -> None:
         assert settings.event_key and settings.database_url and settings.kafka_bootstrap
+        logs.configure(settings.log_format)
         self._settings = settings
+        self._backlog_counted = 0.0
         self._event_key = EventKey(settings.event_key)
         self._wake = asyncio.Event()
         self._published = 0
         self._producer: AIOKafkaProducer | None = None
+        self._listener: PgListener | None = None
         self._last_cleanup = datetime.min.replace(tzinfo=UTC)
         self._loop = ActorLoop(
             naming.OUTBOX_RELAY,
@@ -72,12 +78,18 @@ class OutboxRelay:
             self._settings.database_url, outbox.CHANNEL, lambda _payload: self._wake.set()
         )
         await listener.start()
+        # Kept: asyncio holds its task weakly, and a collected listener hears nothing more.
+        self._listener = listener
 
     async def _step(self) -> None:
         assert self._producer is not None
         self._wake.clear()  # before publishing, so a commit during the send is not missed
         while (count := await outbox.publish_pending(self._producer, self._event_key)) > 0:
             self._published += count
+            metrics.outbox_published(count)
+        if time.monotonic() - self._backlog_counted >= BACKLOG_EVERY_SECONDS:
+            metrics.outbox_pending(await outbox.backlog())
+            self._backlog_counted = time.monotonic()
         now = datetime.now(UTC)
         if (now - self._last_cleanup).total_seconds() > CLEANUP_SECONDS:
             await outbox.forget_published(now)

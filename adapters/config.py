@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     actor_resources: Annotated[dict[ActorKind, dict[str, float]], NoDecode] = Field(
         default_factory=dict, validation_alias=RESOURCES_VARIABLE
     )
+    # Every log line as text, or as one JSON object (adapters/logs.py).
+    log_format: Literal["text", "json"] = Field("text", validation_alias="LEDGERFLOW_LOG_FORMAT")
 
     jwt_private_key: str | None = Field(None, repr=False)
     jwt_issuer: str = "ledgerflow"

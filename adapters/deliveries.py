@@ -48,6 +48,8 @@ class Claims:
     messages: list[Message] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     offsets: Offsets = field(default_factory=dict)
+    #: Filled by `claim`: the messages the flood rule kept back.
+    suppressed: list[Message] = field(default_factory=list)
 
 
 async def claim(claims: Claims, now: datetime) -> set[Channel]:
@@ -82,6 +84,8 @@ async def claim(claims: Claims, now: datetime) -> set[Channel]:
             )
             if admitted:
                 woken.add(message.channel)
+            else:
+                claims.suppressed.append(message)
         await offsets.save(connection, claims.consumer, claims.offsets)
     return woken
 

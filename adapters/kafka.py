@@ -199,6 +199,19 @@ async def check_partitions(
         raise TopicsMissing(f"the topics {', '.join(missing)} do not exist yet")
 
 
+async def lag(
+    consumer: AIOKafkaConsumer, partitions: Iterable[TopicPartition]
+) -> dict[tuple[str, int], int]:
+    """Records still to read on each partition: the end offset of the last fetch against the
+    consumer's position (a partition not fetched from yet is left out)."""
+    behind = {}
+    for tp in partitions:
+        end = consumer.highwater(tp)
+        if end is not None:
+            behind[(tp.topic, tp.partition)] = max(0, end - await consumer.position(tp))
+    return behind
+
+
 async def next_window(
     consumer: AIOKafkaConsumer, max_records: int, seconds: float
 ) -> list[ConsumerRecord[bytes, bytes]]:

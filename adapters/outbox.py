@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from actors.domain.dead_letter import DeadLetter, key_text, reason_of
 from actors.domain.events import Event
 from actors.domain.signatures import EventKey
-from adapters import dead_letters, kafka
+from adapters import dead_letters, kafka, logs
 from adapters.models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -131,15 +131,8 @@ async def _send(
 def _dead_letter(row: OutboxEvent, error: Exception) -> DeadLetter:
     value = bytes(row.value)
     letter = DeadLetter(row.topic, row.key.encode(), value, f"not published: {reason_of(error)}")
-    log.error(
-        "outbox relay: row %d for %s (%d bytes) cannot be published (%s); its dead letter goes"
-        " to %s instead",
-        row.seq,
-        row.topic,
-        len(value),
-        reason_of(error),
-        letter.dead_letter_topic,
-    )
+    # The row cannot be published: its dead letter goes to letter.dead_letter_topic instead.
+    logs.dead_lettered(log, "outbox-relay", letter, error=True, row=row.seq, size=len(value))
     return letter
 
 

@@ -16,7 +16,7 @@ import psutil
 from pydantic import ValidationError
 
 from actors.domain.roles import Role
-from adapters import processes
+from adapters import logs, processes
 from adapters.config import Misconfigured, Settings
 from serve import ray_environment
 
@@ -36,6 +36,7 @@ def up(host: str, port: int) -> int:
     except ValidationError as error:  # it names each setting and what is wrong with it
         _say(f"cannot start: {error}")
         return 2
+    logs.configure(settings.log_format, logging.WARNING)  # the console says what happens
     if settings.ray_address is None:
         ray_environment.keep_local_ray_on_loopback()
     from serve import app, system  # import ray
@@ -173,7 +174,7 @@ async def _set_role(database_url: str, email: str, role: Role) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure("text", logging.WARNING)
     parser = argparse.ArgumentParser(prog="ledgerflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("up", help="start everything in the foreground")

@@ -1,15 +1,19 @@
 """The API gateway: a FastAPI ingress that wires the routers to the services they call."""
 
+import logging
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from actors import naming
 from actors.domain.tokens import AccessTokenVerifier
-from adapters import database
+from adapters import database, logs
 from adapters.config import Settings
 from adapters.revocations import RevokedSessions
-from serve import errors, response_headers
+from serve import errors, request_metrics, response_headers
 from serve.auth import Authenticator
 from serve.body_limit import BodyLimit
 from serve.ledger_reader import LedgerReader
@@ -26,22 +30,32 @@ from serve.routes import (
     users,
 )
 
+log = logging.getLogger(__name__)
+
 # The largest body any route needs is a few hundred bytes.
 MAX_BODY_BYTES = 64 * 1024
+# Where the documentation's scripts and styles are served from.
+DOCS_ASSETS = "/docs-assets"
 
 
 def build_api(*, docs: bool = True) -> FastAPI:
     """Every router and the error handlers; the gateway fills the state that serve.deps reads.
-    Without `docs`, /docs, /redoc and /openapi.json do not exist (LEDGERFLOW_API_DOCS=0)."""
-    api = FastAPI(
-        title="ledgerflow",
-        summary="Personal finance: transactions, budgets and goals, with alerts by e-mail and SMS.",
-        version="0.1.0",
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
+    With `docs`, /docs and /redoc load their scripts and styles from the gateway itself
+    (fastapi-offline's copies of Swagger UI and ReDoc), never from a CDN; without, /docs,
+    /redoc and /openapi.json do not exist (LEDGERFLOW_API_DOCS=0)."""
+    about: dict[str, Any] = {
+        "title": "ledgerflow",
+        "summary": "Personal finance: transactions, budgets and goals, with alerts by e-mail"
+        " and SMS.",
+        "version": "0.1.0",
+    }
+    api = (
+        FastAPIOffline(static_url=DOCS_ASSETS, **about)
+        if docs
+        else FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **about)
     )
     api.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    request_metrics.install(api)
     errors.install(api)
     response_headers.install(api)
     every = (health, users, tokens, transactions, recurring, budgets, forecasts, goals, admin)
@@ -61,6 +75,7 @@ class Gateway:
         tokens: DeploymentHandle,
     ) -> None:
         assert settings.database_url
+        logs.configure(settings.log_format)
         await database.connect(settings.database_url)
         revoked = RevokedSessions(settings.database_url, settings.token_policy.access_ttl)
         await revoked.start()
@@ -75,6 +90,7 @@ class Gateway:
         self._api.state.tokens = tokens
         self._api.state.actor_names = naming.every_actor(settings.ledger_shards)
         self._api.state.settings = settings
+        logs.event(log, "gateway_ready", docs=settings.api_docs)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         """Serve asks for the replica's app right after the constructor."""

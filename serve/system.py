@@ -25,6 +25,9 @@ from serve.app import APP_NAME, NAMESPACE, application, start_actors
 
 Say = Callable[[str], None]
 
+DASHBOARD_SIGN_IN = "it asks for Ray's token: `ray get-auth-token` prints it"
+SCRAPE_CONFIG = "adapters/observability/prometheus.yml"
+
 
 @dataclass
 class RunningSystem:
@@ -32,6 +35,7 @@ class RunningSystem:
     api_url: str
     dashboard_url: str | None
     started_ray: bool
+    metrics_urls: list[str] = field(default_factory=list)
     postgres: EmbeddedPostgres | None = None
     broker: EmbeddedBroker | None = None
     actors: list[Any] = field(default_factory=list)
@@ -43,7 +47,12 @@ class RunningSystem:
             if self.settings.api_docs
             else "off (LEDGERFLOW_API_DOCS=0)",
             "admin": f"{self.api_url}/admin",
-            "dashboard": self.dashboard_url or "(not available)",
+            "dashboard": f"{self.dashboard_url} ({DASHBOARD_SIGN_IN})"
+            if self.dashboard_url
+            else "(not available)",
+            "metrics": ", ".join(self.metrics_urls) + f" (Prometheus: {SCRAPE_CONFIG})"
+            if self.metrics_urls
+            else "(not available)",
             "database": _describe_database(self.settings.database_url or "", self.postgres),
             "kafka": f"{self.settings.kafka_bootstrap}"
             + (" (embedded Tansu, memory storage)" if self.broker else ""),
@@ -240,12 +249,25 @@ def _start_ray(settings: Settings, system: RunningSystem, host: str, say: Say) -
             include_dashboard=True,
             dashboard_host="127.0.0.1",
             dashboard_port=free_port(),
+            # Where this node's metrics agent serves every actor's and replica's metrics to
+            # Prometheus: chosen free, as Ray's default (8080) often is not.
+            _metrics_export_port=free_port(),
             configure_logging=False,
         )
     if keep is not None:
         signal.signal(signal.SIGTERM, keep)
     url = getattr(context, "dashboard_url", None)
     system.dashboard_url = f"http://{url}" if url and not url.startswith("http") else url
+    system.metrics_urls = metrics_urls()
+
+
+def metrics_urls() -> list[str]:
+    """The metrics endpoint of every live node of the Ray cluster, for Prometheus to scrape."""
+    return [
+        f"http://{node['NodeManagerAddress']}:{node['MetricsExportPort']}/metrics"
+        for node in ray.nodes()
+        if node.get("Alive") and node.get("MetricsExportPort")
+    ]
 
 
 def check_cluster(settings: Settings, say: Say) -> None:

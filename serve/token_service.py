@@ -8,7 +8,7 @@ from ray import serve
 from actors.domain import throttle
 from actors.domain.roles import Role
 from actors.domain.tokens import AccessTokenIssuer, hash_refresh_token, new_refresh_token
-from adapters import database, sessions, throttle_buckets
+from adapters import database, logs, sessions, throttle_buckets
 from adapters.config import Settings
 from serve.schemas import TokenPairOut
 
@@ -21,6 +21,7 @@ class TokenService:
         assert settings.database_url and settings.jwt_private_key
         self._policy = settings.token_policy
         self._issuer = AccessTokenIssuer(settings.jwt_private_key, self._policy)
+        logs.configure(settings.log_format)
         await database.connect(settings.database_url)
 
     async def open_session(self, user_id: UUID) -> TokenPairOut:

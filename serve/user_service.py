@@ -9,7 +9,7 @@ from ray import serve
 from actors.domain import throttle
 from actors.domain.errors import InvalidCredentials, InvalidInput
 from actors.domain.passwords import guessability, hash_password, needs_rehash, verify_password
-from adapters import database, throttle_buckets, users
+from adapters import database, logs, throttle_buckets, users
 from adapters.config import Settings
 from adapters.models import User
 from serve.schemas import UserChanges, UserIn, UserOut
@@ -27,6 +27,7 @@ class UserService:
         self, settings: Settings
     ) -> None:
         assert settings.database_url
+        logs.configure(settings.log_format)
         await database.connect(settings.database_url)
 
     async def signup(self, body: UserIn, client: str) -> UserOut:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 # The session's local Ray listens on loopback as `ledgerflow up`'s does (no test module has
 # imported ray yet when pytest loads this file).
 ray_environment.keep_local_ray_on_loopback()
+# Metrics exported within a second of being recorded, for the tests that scrape them.
+ray_environment.report_metrics_every(1000)
 
 # The machine is shared and loaded: no deadline per example, and slow generation is no fault.
 hypothesis_settings.register_profile(

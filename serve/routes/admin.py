@@ -1,13 +1,14 @@
 """Admin routes: accounts (find, lock, unlock), dead letters (list, replay), the state of the
 system and the audit log. Every route needs an access token with the admin role."""
 
+import logging
 from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
 
-from adapters import audit, dead_letters, replays, users
+from adapters import audit, dead_letters, logs, replays, users
 from adapters.models import DeadLetterRecord, User
 from serve.deps import AdminActor, CurrentAdmin, RevokedSessionsDep, SettingsDep
 from serve.schemas import (
@@ -20,6 +21,8 @@ from serve.schemas import (
     SystemOut,
 )
 from serve.system_state import survey
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -65,13 +68,18 @@ async def lock(user_id: UUID, actor: AdminActor, revoked: RevokedSessionsDep) ->
     # The NOTIFY reaches every replica; this one refuses the sessions from this moment on.
     for session_id in sessions:
         revoked.add(session_id)
+    logs.event(
+        log, "account_locked", user=user_id, by=actor.user_id, sessions_revoked=len(sessions)
+    )
     return account(user)
 
 
 @router.post("/users/{user_id}/unlock")
 async def unlock(user_id: UUID, actor: AdminActor) -> AccountOut:
     """The account may log in again (its revoked sessions stay revoked)."""
-    return account(await users.unlock(user_id, actor))
+    user = await users.unlock(user_id, actor)
+    logs.event(log, "account_unlocked", user=user_id, by=actor.user_id)
+    return account(user)
 
 
 @router.get("/dead-letters")
@@ -87,7 +95,9 @@ async def dead_letter_page(
 async def replay(dead_letter_id: DeadLetterId, actor: AdminActor) -> DeadLetterOut:
     """An undeliverable message goes back to its courier; an unreadable record is published
     again to its topic. Once each: 409 for a dead letter replayed before."""
-    return dead_letter(await replays.replay(dead_letter_id, actor, datetime.now(UTC)))
+    record = await replays.replay(dead_letter_id, actor, datetime.now(UTC))
+    logs.event(log, "dead_letter_replayed", dead_letter=dead_letter_id, by=actor.user_id)
+    return dead_letter(record)
 
 
 @router.get("/system")

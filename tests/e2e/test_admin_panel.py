@@ -1,66 +1,22 @@
 """The admin panel in a real headless Chromium (the OS's own, driven by Selenium): an admin signs
 in, finds a user, locks and unlocks them, and replays a dead letter, which is delivered once."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 
 import httpx
-import pytest
-from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as shown
-from selenium.webdriver.support.wait import WebDriverWait
 
 from adapters.config import Settings
 from adapters.models import DeadLetterRecord, Delivery
 from serve.system import RunningSystem
 from tests.e2e.admins import admin_account, login
+from tests.e2e.chromium import until
 from tests.e2e.identity import Account, signup_and_login, unique_email
 from tests.eventually import eventually
 from tests.smtp_server import RecordingSmtp
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-# The machine has no internet: without these, Chromium keeps trying to reach Google's services.
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
-PATIENCE_SECONDS = 30
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
-    assert not missing, f"{missing}: apt-get install chromium chromium-driver (as .ci/run does)"
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'chromium'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def _until(browser: WebDriver, condition: Callable[[WebDriver], object]) -> object:
-    # The panel redraws a row when it changes: an element found a moment ago may be gone.
-    wait = WebDriverWait(
-        browser, PATIENCE_SECONDS, ignored_exceptions=(StaleElementReferenceException,)
-    )
-    return wait.until(condition)
 
 
 def _text_is(selector: str, text: str) -> Callable[[WebDriver], bool]:
@@ -81,7 +37,7 @@ def _loaded(table_id: str) -> Callable[[WebDriver], bool]:
 
 
 def _click(browser: WebDriver, selector: str) -> None:
-    _until(browser, shown.element_to_be_clickable((By.CSS_SELECTOR, selector)))
+    until(browser, shown.element_to_be_clickable((By.CSS_SELECTOR, selector)))
     browser.find_element(By.CSS_SELECTOR, selector).click()
 
 
@@ -129,31 +85,31 @@ async def test_an_admin_finds_locks_unlocks_and_replays_in_the_panel(
     _type(browser, "login-email", admin.email)
     _type(browser, "login-password", admin.password)
     _click(browser, "#login-submit")
-    _until(browser, shown.visibility_of_element_located((By.ID, "panel")))
+    until(browser, shown.visibility_of_element_located((By.ID, "panel")))
 
     _type(browser, "user-email", email.upper())
     _click(browser, "#user-find")
-    _until(browser, _loaded("users"))
+    until(browser, _loaded("users"))
     row = f'tr[data-user-id="{user.id}"]'
-    _until(browser, _text_is(f"{row} .email", email))
+    until(browser, _text_is(f"{row} .email", email))
     _click(browser, f"{row} button.lock")
-    _until(browser, _text_is(f"{row} .state", "locked"))
+    until(browser, _text_is(f"{row} .state", "locked"))
     assert (await api.get("/api/user/me", headers=user.auth)).status_code == 401
     refused = await api.post("/api/user/login", json={"email": email, "password": user.password})
     assert refused.status_code == 403
 
     _click(browser, f"{row} button.unlock")
-    _until(browser, _text_is(f"{row} .state", "active"))
+    until(browser, _text_is(f"{row} .state", "active"))
     await login(api, user)
 
     _click(browser, "#dead-letters-refresh")
-    _until(browser, _loaded("dead-letters"))
+    until(browser, _loaded("dead-letters"))
     dead = f'tr[data-dead-letter-id="{letter.id}"]'
-    _until(browser, _text_is(f"{dead} .kind", "undeliverable"))
+    until(browser, _text_is(f"{dead} .kind", "undeliverable"))
     assert email in browser.find_element(By.CSS_SELECTOR, f"{dead} .value").text
     smtp_server.accept(email)
     _click(browser, f"{dead} button.replay")
-    _until(
+    until(
         browser,
         lambda b: b.find_element(By.CSS_SELECTOR, f"{dead} .state").text.startswith("replayed"),
     )
@@ -166,7 +122,7 @@ async def test_an_admin_finds_locks_unlocks_and_replays_in_the_panel(
         [admin.email, "unlock", email],
         [admin.email, "lock", email],
     ]
-    _until(browser, lambda b: _audit_rows(b)[:3] == expected)
+    until(browser, lambda b: _audit_rows(b)[:3] == expected)
 
     _click(browser, "#system-refresh")
-    _until(browser, _text_is('#parts tr[data-part="outbox-relay"] .state', "ready"))
+    until(browser, _text_is('#parts tr[data-part="outbox-relay"] .state', "ready"))

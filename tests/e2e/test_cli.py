@@ -5,6 +5,7 @@ and a start cut short."""
 import asyncio
 import contextlib
 import ipaddress
+import json
 import signal
 import socket
 import sys
@@ -58,6 +59,23 @@ def _listening_outside_loopback(up: Up) -> tuple[list[str], set[str]]:
     return sorted(outside), listeners
 
 
+def _part(up: Up, name: str) -> str:
+    """What `up` says of one part: the rest of its line."""
+    return next(line for line in up.lines if line.startswith(f"  {name} ")).split(None, 1)[1]
+
+
+async def _logged_as_json(up: Up, event: str, **fields: str) -> bool:
+    """A line of an actor's, as Ray passes it on to `up`'s console ("(Actor pid=...) {...}"),
+    that is one JSON object for the event."""
+    for line in up.lines:
+        _, brace, rest = line.partition("{")
+        if brace and f'"event": "{event}"' in line:
+            record = json.loads(brace + rest)
+            if fields.items() <= record.items() and record["level"] == "info":
+                return True
+    return False
+
+
 def _name(process: psutil.Process) -> str:
     with contextlib.suppress(psutil.Error):
         return process.name()
@@ -108,13 +126,21 @@ async def test_up_on_loopback_stops_with_its_group_and_starts_again_on_the_same_
     async with running(home, port) as up:
         await up.ready()
         output = "\n".join(up.lines)
-        for part in ("api", "docs", "dashboard", "database", "kafka", "email", "sms"):
+        for part in ("api", "docs", "dashboard", "metrics", "database", "kafka", "email", "sms"):
             assert f"  {part}" in output
+        assert "`ray get-auth-token` prints it" in _part(up, "dashboard")
+        metrics_url = _part(up, "metrics").split()[0]
         assert f"written to {home.resolve() / 'outbox'}/*.eml" in output
         assert f"http://127.0.0.1:{port}" in output
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
             docs = await api.get("/docs")
             assert docs.status_code == 200
+
+            async def scraped() -> bool:  # what Prometheus scrapes: Serve's metrics among them
+                metrics = await api.get(metrics_url)
+                return metrics.status_code == 200 and "ray_serve_" in metrics.text
+
+            await eventually(scraped)
             ready = await api.get("/api/ready")  # `up` says ready once every actor is
             assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
             created = await api.post(
@@ -141,9 +167,10 @@ async def test_up_on_loopback_stops_with_its_group_and_starts_again_on_the_same_
     code, status = await _status(home)
     assert code == 1 and "not running" in status
 
-    # At once, on the same port, with the documentation turned off.
-    async with running(home, port, LEDGERFLOW_API_DOCS="0") as again:
+    # At once, on the same port, with the documentation turned off and the logs in JSON.
+    async with running(home, port, LEDGERFLOW_API_DOCS="0", LEDGERFLOW_LOG_FORMAT="json") as again:
         await again.ready()
+        await eventually(lambda: _logged_as_json(again, "actor_ready", actor="messaging"))
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
             login = await api.post("/api/user/login", json={"email": email, "password": password})
             assert login.status_code == 200
