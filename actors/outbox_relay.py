@@ -38,6 +38,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._published = 0
         self._producer: AIOKafkaProducer | None = None
+        self._listener: PgListener | None = None
         self._last_cleanup = datetime.min.replace(tzinfo=UTC)
         self._loop = ActorLoop(
             naming.OUTBOX_RELAY,
@@ -68,10 +69,12 @@ class OutboxRelay:
 
     async def _listen(self) -> None:
         assert self._settings.database_url
-        listener = PgListener(
+        # Kept on self: the event loop holds its task only weakly, and a collected listener
+        # would leave the relay to its poll.
+        self._listener = PgListener(
             self._settings.database_url, outbox.CHANNEL, lambda _payload: self._wake.set()
         )
-        await listener.start()
+        await self._listener.start()
 
     async def _step(self) -> None:
         assert self._producer is not None

@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     kafka_ssl_cafile: Path | None = None  # none: the system's trusted certificates
     kafka_ssl_certfile: Path | None = None  # a client certificate, for brokers that ask for one
     kafka_ssl_keyfile: Path | None = None
+    # How long the broker may hold a consumer's fetch when it has nothing to send. Tansu (the
+    # embedded broker) answers only when this runs out, so it is every event's latency floor
+    # there; Kafka answers as soon as a record arrives, and a long wait costs it nothing.
+    kafka_fetch_wait_ms: int = Field(
+        20, ge=1, le=30_000, validation_alias="LEDGERFLOW_KAFKA_FETCH_WAIT_MS"
+    )
+    # After this long without a record a consumer stops fetching until the outbox relay says it
+    # published (see actors/domain/fetch_pace.py); 0: it never stops (with Kafka, set this to 0
+    # and the wait above to 500 for Kafka's own long poll).
+    kafka_idle_seconds: float = Field(1.0, ge=0, validation_alias="LEDGERFLOW_KAFKA_IDLE_SECONDS")
     ray_address: str | None = None
     kafka_partitions: int = Field(8, ge=1, validation_alias="LEDGERFLOW_KAFKA_PARTITIONS")
     # Each shard is a process owning partitions p with p % shards == its index.
