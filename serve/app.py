@@ -39,19 +39,25 @@ class ActorFailed(RuntimeError):
 def start_actors(
     settings: Settings, say: Callable[[str], None] = lambda _message: None
 ) -> list[ray.actor.ActorHandle]:
-    """Create (or find, after a restart of the driver) the named long-lived actors, and wait
-    until each is ready, saying what those still connecting wait for. The relay signs with the
-    event key and the consumers check with it; the couriers need no key."""
+    """Create (or find) the long-lived actors and wait until each is ready."""
+    actors = create_actors(settings)
+    wait_until_ready(actors, say)
+    return actors
+
+
+def create_actors(settings: Settings) -> list[ray.actor.ActorHandle]:
+    """Create (or find, after a restart of the driver) the named long-lived actors, without
+    waiting for them to start. The relay signs with the event key and the consumers check
+    with it; the couriers need no key."""
     without_key = settings.model_copy(update={"jwt_private_key": None})
     relay = OutboxRelay.options(  # type: ignore[attr-defined]
         name=OUTBOX_RELAY, namespace=NAMESPACE, get_if_exists=True
     ).remote(without_key)
     shards = ledger_shard.start(without_key)
+    # The messaging actor looks the couriers up by name: a named actor is registered when
+    # `remote` returns, so they are found, started or not (the lookup is retried anyway).
     couriers = courier.start(without_key.model_copy(update={"event_key": None}))
-    # The messaging actor looks the couriers up by name: they exist before it starts.
-    wait_until_ready([relay, *shards, *couriers], say)
     messenger = messaging.start(without_key)
-    wait_until_ready([messenger], say)
     return [relay, *shards, *couriers, messenger]
 
 
