@@ -25,7 +25,9 @@ _BEGAN = time.perf_counter()
 
 
 def say(message: str) -> None:
-    print(f"[bench {time.perf_counter() - _BEGAN:6.1f} s] {message}", flush=True)
+    # One write per line: the system's start speaks from threads of its own.
+    sys.stdout.write(f"[bench {time.perf_counter() - _BEGAN:6.1f} s] {message}\n")
+    sys.stdout.flush()
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
