@@ -2,8 +2,10 @@
 PostgreSQL and Kafka, check that the topics have the configured partitions, take the owned
 partitions from the offsets stored with the consumer's state; then for ever, fetch a window of
 records and hand it to the actor, which decodes and applies each record in its own guard and
-commits what the window did together with the offsets it reached."""
+commits what the window did together with the offsets it reached. When no record comes for a
+while it rests, fetching nothing, until woken (actors/domain/fetch_pace.py)."""
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -12,8 +14,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from actors.actor_loop import ActorLoop, Part, database_part
-from adapters import kafka, logs, metrics, offsets
+from actors.domain.fetch_pace import FetchPace
+from adapters import kafka, logs, metrics, offsets, outbox
 from adapters.config import Settings
+from adapters.listener import PgListener
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +25,9 @@ Window = list[ConsumerRecord[bytes, bytes]]
 
 # How often a consumer reports its lag (ledgerflow_consumer_lag): about Ray's export interval.
 LAG_EVERY_SECONDS = 1.0
+# A resting consumer fetches once this often all the same: for records put on the broker with
+# no notice (by hand, or a notice lost while the listening connection was down).
+REST_POLL_SECONDS = 5.0
 
 
 class ConsumerLoop:
@@ -50,11 +57,16 @@ class ConsumerLoop:
         self._consumer: AIOKafkaConsumer | None = None
         self._name = name
         self._lag_reported = 0.0
+        self._listener: PgListener | None = None
+        self._pace = FetchPace(settings.kafka_idle_seconds, REST_POLL_SECONDS)
+        self._wake = asyncio.Event()
+        self._fetch_ms = 500
         self.loop = ActorLoop(
             name,
             [
                 database_part(settings.database_url),
                 *before,
+                Part("notices of published records", self._listen),
                 Part(f"Kafka at {settings.kafka_bootstrap}", self._connect_kafka),
                 Part(
                     f"the topics {', '.join(self._topics)} with"
@@ -65,6 +77,25 @@ class ConsumerLoop:
             ],
             self._step,
         )
+
+    def wake(self) -> None:
+        """Fetch now, if resting: records are on the broker, or a reader waits for one."""
+        self._wake.set()
+
+    async def _listen(self) -> None:
+        assert self._settings.database_url
+
+        async def connected() -> None:
+            self.wake()  # a notice may have been missed while disconnected
+
+        # Kept on self: the event loop holds its task only weakly.
+        self._listener = PgListener(
+            self._settings.database_url,
+            outbox.PUBLISHED_CHANNEL,
+            lambda _payload: self.wake(),
+            on_connect=connected,
+        )
+        await self._listener.start()
 
     async def _connect_kafka(self) -> None:
         consumer = kafka.consumer(self._settings)
@@ -94,9 +125,31 @@ class ConsumerLoop:
 
     async def _step(self) -> None:
         assert self._consumer is not None
-        window = await kafka.next_window(self._consumer, self._window_records, self._window_seconds)
+        self._wake.clear()  # before fetching, so that a notice during the fetch is not missed
+        window = await kafka.next_window(
+            self._consumer, self._window_records, self._window_seconds, wait_ms=self._fetch_ms
+        )
+        self._fetch_ms = 500
         if window:
+            self._pace.records()
             await self._handle(window)
+        elif self._pace.rests(asyncio.get_running_loop().time()):
+            await self._rest(self._consumer)
         if time.monotonic() - self._lag_reported >= LAG_EVERY_SECONDS:
             metrics.consumer_lag(self._name, await kafka.lag(self._consumer, self._partitions))
             self._lag_reported = time.monotonic()
+
+    async def _rest(self, consumer: AIOKafkaConsumer) -> None:
+        """No fetch until woken or the poll is due: paused partitions are not fetched."""
+        if not self._wake.is_set():
+            consumer.pause(*self._partitions)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._pace.poll_seconds)
+            finally:
+                consumer.resume(*self._partitions)
+        woken = self._wake.is_set()
+        self._pace.rested(asyncio.get_running_loop().time(), woken=woken)
+        if not woken:
+            # The poll: one round of fetches, a few of the broker's waits.
+            self._fetch_ms = 4 * self._settings.kafka_fetch_wait_ms + 20

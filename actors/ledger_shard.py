@@ -261,6 +261,7 @@ class LedgerShard:
             raise LedgerBehind() from error
         await self._ledgers.load({user_id})
         if self._ledgers.sequence(user_id) < sequence:
+            self._consumer.wake()
             try:
                 async with self._applied:
                     await asyncio.wait_for(

@@ -5,7 +5,7 @@ Next: adapters/deliveries.py, where the messages are claimed."""
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -33,7 +33,8 @@ WINDOW_SECONDS = 0.05
 OWNED = frozenset(NOTIFIABLE) - {Topic.TRANSACTION_CREATED}
 
 Decode = Callable[[Record], Event]
-Profiles = Callable[[Iterable[UUID]], Awaitable[Mapping[UUID, Profile]]]
+# The profiles of the users who may be sent something, given each user's kinds of event.
+Profiles = Callable[[Mapping[UUID, set[str]]], Awaitable[Mapping[UUID, Profile]]]
 
 
 async def compose_window(
@@ -51,7 +52,10 @@ async def compose_window(
         except Exception as error:
             if record.topic in OWNED:
                 letters.append(_dead_letter(record, reason_of(error)))
-    found = await profiles({event.user_id for _, event in events})
+    kinds: dict[UUID, set[str]] = {}
+    for _, event in events:
+        kinds.setdefault(event.user_id, set()).add(event.type.value)
+    found = await profiles(kinds)
     for record, event in events:
         profile = found.get(event.user_id)
         if profile is None:

@@ -74,12 +74,12 @@ class OutboxRelay:
 
     async def _listen(self) -> None:
         assert self._settings.database_url
-        listener = PgListener(
+        # Kept on self: the event loop holds its task only weakly, and a collected listener
+        # would leave the relay to its poll.
+        self._listener = PgListener(
             self._settings.database_url, outbox.CHANNEL, lambda _payload: self._wake.set()
         )
-        await listener.start()
-        # Kept: asyncio holds its task weakly, and a collected listener hears nothing more.
-        self._listener = listener
+        await self._listener.start()
 
     async def _step(self) -> None:
         assert self._producer is not None

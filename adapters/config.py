@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     # Their contents, read where `ledgerflow up` runs (`with_files_read`) and carried with the
     # settings to the actors, whose nodes need no copy of the files. Private: no variable sets it.
     _kafka_ssl_pems: KafkaPems | None = PrivateAttr(None)
+    # How long the broker may hold a consumer's fetch when it has nothing to send. Tansu (the
+    # embedded broker) answers only when this runs out, so it is every event's latency floor
+    # there; Kafka answers as soon as a record arrives, and a long wait costs it nothing.
+    kafka_fetch_wait_ms: int = Field(
+        20, ge=1, le=30_000, validation_alias="LEDGERFLOW_KAFKA_FETCH_WAIT_MS"
+    )
+    # After this long without a record a consumer stops fetching until the outbox relay says it
+    # published (see actors/domain/fetch_pace.py); 0: it never stops (with Kafka, set this to 0
+    # and the wait above to 500 for Kafka's own long poll).
+    kafka_idle_seconds: float = Field(1.0, ge=0, validation_alias="LEDGERFLOW_KAFKA_IDLE_SECONDS")
     ray_address: str | None = None
     kafka_partitions: int = Field(8, ge=1, validation_alias="LEDGERFLOW_KAFKA_PARTITIONS")
     # Each shard is a process owning partitions p with p % shards == its index.

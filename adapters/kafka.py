@@ -30,7 +30,6 @@ from actors.domain.events import Topic
 from adapters.config import KafkaPems, Misconfigured, Settings
 
 _PARTITIONER = DefaultPartitioner()
-FETCH_WAIT_MS = 20
 
 
 def all_topics() -> list[str]:
@@ -135,8 +134,8 @@ def consumer(settings: Settings) -> AIOKafkaConsumer:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         # Tansu answers a fetch only when its wait runs out, not when data arrives: the wait
-        # is the floor of every event's latency (aiokafka's default is 500 ms).
-        fetch_max_wait_ms=FETCH_WAIT_MS,
+        # is the floor of every event's latency there (aiokafka's default is 500 ms).
+        fetch_max_wait_ms=settings.kafka_fetch_wait_ms,
     )
 
 
@@ -213,13 +212,13 @@ async def lag(
 
 
 async def next_window(
-    consumer: AIOKafkaConsumer, max_records: int, seconds: float
+    consumer: AIOKafkaConsumer, max_records: int, seconds: float, *, wait_ms: int = 500
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """The records to handle and commit together: what is at hand within `seconds` of the
-    first, up to `max_records`. Under load windows grow, and what is written once per window
-    (a ledger's snapshot, the offsets) is written once for many records."""
+    first (waiting `wait_ms` for it), up to `max_records`. Under load windows grow, and what is
+    written once per window (a ledger's snapshot, the offsets) is written once for many."""
     window: list[ConsumerRecord[bytes, bytes]] = []
-    batches = await consumer.getmany(timeout_ms=500, max_records=max_records)
+    batches = await consumer.getmany(timeout_ms=wait_ms, max_records=max_records)
     deadline = asyncio.get_running_loop().time() + seconds
     while batches:
         for records in batches.values():

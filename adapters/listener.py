@@ -62,3 +62,12 @@ class PgListener:
             finally:
                 with contextlib.suppress(Exception):
                     await connection.close()
+
+
+async def notify(database_url: str, channel: str) -> None:
+    """One NOTIFY on a connection of its own, for a caller that holds none."""
+    connection = await asyncpg.connect(**credentials(database_url))
+    try:
+        await connection.execute("SELECT pg_notify($1, '')", channel)
+    finally:
+        await connection.close()

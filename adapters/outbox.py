@@ -20,6 +20,9 @@ from adapters.models import OutboxEvent
 log = logging.getLogger(__name__)
 
 CHANNEL = "ledgerflow_outbox"
+# Whoever puts records on the broker notifies this channel after them: resting consumers wake
+# (actors/consumer_loop.py). The relay does it in the transaction that marks its rows published.
+PUBLISHED_CHANNEL = "ledgerflow_published"
 KEEP_PUBLISHED = timedelta(days=7)
 _TOPICS = frozenset(kafka.all_topics())
 
@@ -109,6 +112,8 @@ async def publish_pending(
             .using_db(connection)
             .update(published_at=datetime.now(UTC))
         )
+        # Delivered at commit, once the broker has acknowledged every record of the batch.
+        await connection.execute_query("SELECT pg_notify($1, '')", [PUBLISHED_CHANNEL])
     return len(rows)
 
 

@@ -47,9 +47,16 @@ class ActorFailed(RuntimeError):
 def start_actors(
     settings: Settings, say: Callable[[str], None] = lambda _message: None
 ) -> list[ray.actor.ActorHandle]:
-    """Create (or find, after a restart of the driver) the named long-lived actors, and wait
-    until each is ready, saying what those still connecting wait for. The relay signs with the
-    event key and the consumers check with it; the couriers need no key."""
+    """Create (or find) the long-lived actors and wait until each is ready."""
+    actors = create_actors(settings)
+    wait_until_ready(actors, say)
+    return actors
+
+
+def create_actors(settings: Settings) -> list[ray.actor.ActorHandle]:
+    """Create (or find, after a restart of the driver) the named long-lived actors, without
+    waiting for them to start. The relay signs with the event key and the consumers check
+    with it; the couriers need no key."""
     without_key = settings.model_copy(update={"jwt_private_key": None})
     relay = OutboxRelay.options(  # type: ignore[attr-defined]
         name=OUTBOX_RELAY,
@@ -60,11 +67,10 @@ def start_actors(
     shards = ledger_shard.start(without_key)
     # This driver's node: where `ledgerflow up` runs, and its home with it.
     home_node = ray.get_runtime_context().get_node_id()
+    # The messaging actor looks the couriers up by name: a named actor is registered when
+    # `remote` returns, so they are found, started or not (the lookup is retried anyway).
     couriers = courier.start(without_key.model_copy(update={"event_key": None}), home_node)
-    # The messaging actor looks the couriers up by name: they exist before it starts.
-    wait_until_ready([relay, *shards, *couriers], say)
     messenger = messaging.start(without_key)
-    wait_until_ready([messenger], say)
     return [relay, *shards, *couriers, messenger]
 
 

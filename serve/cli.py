@@ -24,7 +24,9 @@ STATE_FILE = "up.json"
 
 
 def _say(message: str) -> None:
-    print(f"[ledgerflow] {message}", flush=True)
+    # One write per line: parts of the start say what they do from threads of their own.
+    sys.stdout.write(f"[ledgerflow] {message}\n")
+    sys.stdout.flush()
 
 
 def up(host: str, port: int) -> int:

@@ -6,6 +6,7 @@ import ipaddress
 import signal
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from adapters.config import Misconfigured, Settings
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from adapters.keys import event_key, signing_key
 from serve import ray_environment
-from serve.app import APP_NAME, NAMESPACE, application, start_actors
+from serve.app import APP_NAME, NAMESPACE, application, create_actors, wait_until_ready
 
 Say = Callable[[str], None]
 
@@ -113,20 +114,23 @@ def embedded_postgres(home: Path, say: Say) -> EmbeddedPostgres:
 
 
 def resolve_servers(settings: Settings, system: RunningSystem, say: Say) -> Settings:
-    """Start the embedded PostgreSQL and broker for what the settings leave unconfigured. Each is
-    on `system` before it starts, so that stopping `system` stops it even if its start was cut
-    short; returns the settings pointing at them."""
+    """Start the embedded PostgreSQL and broker for what the settings leave unconfigured, at the
+    same time. Each is on `system` before it starts, so that stopping `system` stops it even if
+    its start was cut short; returns the settings pointing at them."""
     _servers_for_a_cluster(settings)
     home = settings.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     updates: dict[str, Any] = {"home": home}
-    if settings.database_url is None:
-        system.postgres = embedded_postgres(home, say)
-        updates["database_url"] = system.postgres.start()
-    if settings.kafka_bootstrap is None:
-        say("starting the embedded Kafka broker (Tansu)")
-        system.broker = EmbeddedBroker(home)
-        updates["kafka_bootstrap"] = system.broker.start()
+    with ThreadPoolExecutor(thread_name_prefix="ledgerflow-start") as pool:
+        starts: dict[str, Future[str]] = {}
+        if settings.database_url is None:
+            system.postgres = embedded_postgres(home, say)
+            starts["database_url"] = pool.submit(system.postgres.start)
+        if settings.kafka_bootstrap is None:
+            say("starting the embedded Kafka broker (Tansu)")
+            system.broker = EmbeddedBroker(home)
+            starts["kafka_bootstrap"] = pool.submit(system.broker.start)
+        updates |= {name: start.result() for name, start in starts.items()}
     updates["jwt_private_key"] = signing_key(settings.jwt_private_key, home)
     # Resolved here and handed to the actors: they may run on nodes that have no such home,
     # and no copy of the files the settings name.
@@ -183,14 +187,25 @@ def _machine_local(host: str) -> bool:
 
 
 def prepare(settings: Settings, say: Say, *, fresh_broker: bool = False) -> None:
-    """Apply migrations and create the topics; both are no-ops when already done."""
+    """Apply migrations and create the topics, at the same time; both are no-ops when already
+    done. Then, for a fresh embedded broker, publish the kept events again."""
     assert settings.database_url and settings.kafka_bootstrap
-    say("applying database migrations")
-    asyncio.run(database.migrate(settings.database_url))
-    say("creating Kafka topics")
-    asyncio.run(kafka.ensure_topics(settings))
+    say("applying database migrations and creating the Kafka topics")
+    with ThreadPoolExecutor(thread_name_prefix="ledgerflow-prepare") as pool:
+        migrated = pool.submit(asyncio.run, database.migrate(settings.database_url))
+        topics = pool.submit(asyncio.run, kafka.ensure_topics(settings))
+        migrated.result()
+        topics.result()
     if fresh_broker:
         asyncio.run(_replay_into_fresh_broker(settings.database_url, say))
+
+
+def _servers(settings: Settings, system: RunningSystem, say: Say) -> Settings:
+    """PostgreSQL and Kafka started, migrated and with their topics; the settings to reach them."""
+    settings = resolve_servers(settings, system, say)
+    broker = system.broker
+    prepare(settings, say, fresh_broker=broker is not None and not broker.reused)
+    return settings
 
 
 async def _replay_into_fresh_broker(database_url: str, say: Say) -> None:
@@ -210,16 +225,23 @@ def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSyste
     and raises again."""
     system = RunningSystem(settings, f"http://{host}:{port}", None, False)
     try:
-        system.settings = settings = resolve_servers(settings, system, say)
-        broker = system.broker
-        prepare(settings, say, fresh_broker=broker is not None and not broker.reused)
-        _start_ray(settings, system, host, say)
+        home = settings.home.resolve()
+        home.mkdir(parents=True, exist_ok=True)
+        settings = settings.model_copy(update={"home": home})
+        # The servers start in a thread while Ray starts here (ray.init wants the main thread).
+        with ThreadPoolExecutor(1, thread_name_prefix="ledgerflow-servers") as pool:
+            servers = pool.submit(_servers, settings, system, say)
+            try:
+                _start_ray(settings, system, host, say)
+            finally:
+                wait([servers])  # a stop must not race a start still under way
+            system.settings = settings = servers.result()
         check_cluster(settings, say)
-        say("deploying the Serve application")
+        say("starting the actors and deploying the Serve application")
+        system.actors = create_actors(settings)  # they start while Serve deploys
         serve.start(http_options={"host": host, "port": port})
         serve.run(application(settings), name=APP_NAME, route_prefix="/")
-        say("starting the actors")
-        system.actors = start_actors(settings, say)
+        wait_until_ready(system.actors, say)
     except BaseException:
         say("the start was cut short: stopping what had started")
         system.stop(say)

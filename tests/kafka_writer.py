@@ -7,8 +7,9 @@ from aiokafka import AIOKafkaProducer
 
 from actors.domain.events import Event
 from actors.domain.signatures import EventKey
-from adapters import kafka
+from adapters import kafka, outbox
 from adapters.config import Settings
+from adapters.listener import notify
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ async def _send(
             )
     finally:
         await producer.stop()
+    # As the relay does: resting consumers fetch at once rather than at their next poll.
+    assert settings.database_url
+    await notify(settings.database_url, outbox.PUBLISHED_CHANNEL)
 
 
 async def _partition(producer: AIOKafkaProducer, record: RawRecord) -> int:

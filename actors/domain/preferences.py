@@ -36,6 +36,10 @@ DEFAULTS: dict[str, list[str]] = {
 }
 
 
+#: The kinds of event that send nothing unless a user has asked for them.
+QUIET_BY_DEFAULT = frozenset(str(kind) for kind, channels in DEFAULTS.items() if not channels)
+
+
 def with_changes(
     current: Mapping[str, list[str]], changes: Mapping[NotifiableTopic, list[Channel]]
 ) -> dict[str, list[str]]:

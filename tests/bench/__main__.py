@@ -15,8 +15,8 @@ import httpx
 from adapters.config import Settings
 from adapters.embedded import free_port
 from serve import system as running
-from tests.bench import accounts, latency, report, routes, shard, up
-from tests.bench.cpu import CpuMeter
+from tests.bench import accounts, idle, latency, report, routes, shard, up
+from tests.bench.cpu import CpuMeter, Usage
 
 HOST = "127.0.0.1"
 WRITE_TARGET = 0.6  # of the no-op route's requests/s
@@ -25,7 +25,9 @@ _BEGAN = time.perf_counter()
 
 
 def say(message: str) -> None:
-    print(f"[bench {time.perf_counter() - _BEGAN:6.1f} s] {message}", flush=True)
+    # One write per line: the system's start speaks from threads of its own.
+    sys.stdout.write(f"[bench {time.perf_counter() - _BEGAN:6.1f} s] {message}\n")
+    sys.stdout.flush()
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -70,6 +72,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="transaction events per ledger shard throughput run",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=30.0,
+        help="seconds of idle measured, for the system and for a bare Serve app (0: none)",
+    )
+    parser.add_argument("--skip-http", action="store_true", help="no HTTP figures")
     parser.add_argument("--skip-up", action="store_true", help="do not time `ledgerflow up`")
     parser.add_argument("--skip-shard", action="store_true", help="no ledger shard figures")
     return parser.parse_args(argv)
@@ -80,7 +89,7 @@ async def _http_figures(
 ) -> None:
     port = int(system.api_url.rsplit(":", 1)[1])
     load = {
-        "meter": CpuMeter(system.postgres.pgdata if system.postgres else None),
+        "meter": _meter(system),
         "concurrency": options.concurrency,
         "duration": options.duration,
         "warmup": options.warmup,
@@ -115,8 +124,14 @@ async def _http_figures(
 
 async def _on_system(
     system: running.RunningSystem, options: argparse.Namespace, run: report.Run
-) -> None:
-    await _http_figures(system, options, run)
+) -> Usage | None:
+    """The figures of the running system; its idle usage, if measured (first, while fresh)."""
+    usage = None
+    if options.idle_seconds:
+        say(f"the whole system idle for {options.idle_seconds:.0f} s")
+        usage = await idle.measure(_meter(system), options.idle_seconds)
+    if not options.skip_http:
+        await _http_figures(system, options, run)
     if not options.skip_shard:
         run.figures += await shard.measure(
             system.settings,
@@ -126,6 +141,11 @@ async def _on_system(
             details=run.details,
             say=say,
         )
+    return usage
+
+
+def _meter(system: running.RunningSystem) -> CpuMeter:
+    return CpuMeter(system.postgres.pgdata if system.postgres else None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,12 +163,16 @@ def main(argv: list[str] | None = None) -> int:
         system = running.start(settings, host=HOST, port=free_port(), say=say)
         run.details["system_start_seconds"] = time.perf_counter() - began
         try:
-            asyncio.run(_on_system(system, options, run))
+            usage = asyncio.run(_on_system(system, options, run))
         finally:
             system.stop(say)
+        if usage is not None:
+            say(f"a bare Ray Serve no-op application idle for {options.idle_seconds:.0f} s")
+            bare = asyncio.run(idle.measure_bare(options.idle_seconds))
+            run.figures[:0] = idle.figures(usage, bare, run.details)
         if not options.skip_up:
             say("timing `ledgerflow up` in a fresh home")
-            run.figures.append(asyncio.run(up.measure(run.details, say)))
+            run.figures += asyncio.run(up.measure(run.details, say))
     finally:
         shutil.rmtree(home, ignore_errors=True)
         run.details["total_seconds"] = time.perf_counter() - _BEGAN

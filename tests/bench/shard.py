@@ -35,7 +35,7 @@ from tests.bench.report import Figure, Target
 from tests.bench.seed import Population, SnapshotTemplate
 
 INDEX = 0  # the shard under test; its users are those whose partition it owns
-MEMORY_TARGET = 2048  # bytes per user
+MEMORY_TARGET = 1024  # bytes per user (three budgets, one goal)
 RESTART_TARGET = 5.0  # seconds
 APPLY_TARGET = 0.5  # of the raw consume rate
 GROWTH_TARGET = 0.8  # throughput at many users over throughput at few
@@ -139,9 +139,14 @@ class ShardBench:
         began = time.perf_counter()
         for event in events:
             topic, value = event.type.value, event.to_json()
-            headers = self.event_key.headers(topic, event.key, value)  # as the relay signs
-            pending.append(await self._producer.send(topic, value, key=event.key, headers=headers))
-            marks[(event.type.value, self.population.partition(event.user_id))] = (
+            partition = self.population.partition(event.user_id)
+            headers = self.event_key.headers(topic, partition, event.key, value)  # as the relay
+            pending.append(
+                await self._producer.send(
+                    topic, value, key=event.key, partition=partition, headers=headers
+                )
+            )
+            marks[(event.type.value, partition)] = (
                 event.user_id,
                 int(event.payload["sequence"]),
             )

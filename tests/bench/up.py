@@ -11,10 +11,11 @@ from typing import Any
 
 from adapters.embedded import free_port
 from tests import ledgerflow_up
-from tests.bench.report import Figure
+from tests.bench.report import Figure, Target
 
 WITHIN = ledgerflow_up.READY_WITHIN + ledgerflow_up.STOP_WITHIN
 POLL_SECONDS = 0.1
+TARGET_SECONDS = 10.0  # until every part is ready
 
 
 async def _health(port: int) -> bool:
@@ -33,7 +34,7 @@ async def _health(port: int) -> bool:
         writer.close()
 
 
-async def measure(details: dict[str, Any], say: Any) -> Figure:
+async def measure(details: dict[str, Any], say: Any) -> list[Figure]:
     home = Path(tempfile.mkdtemp(prefix="ledgerflow-bench-up-"))
     port = free_port()
     began = time.perf_counter()
@@ -62,12 +63,16 @@ async def measure(details: dict[str, Any], say: Any) -> Figure:
         "exit_code": exit_code,
         "own_ready_in": own,
     }
-    return Figure(
-        "`ledgerflow up` until the API answers",
-        answered,
-        "s",
-        note=(
-            f"all started (its 'Press Ctrl-C' line) after {ready_after:.1f} s, 'ready in {own}'; "
-            f"stopped {stopped:.1f} s after SIGINT, exit code {exit_code}"
+    return [
+        Figure(
+            "`ledgerflow up` until every part is ready",
+            ready_after,
+            "s",
+            target=Target("value", "<=", TARGET_SECONDS),
+            note=(
+                f"its 'Press Ctrl-C' line; it says 'ready in {own}'; stopped {stopped:.1f} s"
+                f" after SIGINT, exit code {exit_code}"
+            ),
         ),
-    )
+        Figure("`ledgerflow up` until the API answers", answered, "s"),
+    ]

@@ -53,7 +53,7 @@ async def _dead_letters(
 
     def found(values: list[bytes]) -> list[dict[str, Any]]:
         letters = [json.loads(value) for value in values]
-        return [letter for letter in letters if any(i in letter["value"] for i in ids)]
+        return [letter for letter in letters if any(i in (letter["value"] or "") for i in ids)]
 
     assert settings.kafka_bootstrap
     values = await read_records_until(
