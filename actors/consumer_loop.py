@@ -135,8 +135,13 @@ class ConsumerLoop:
             await self._handle(window)
         elif self._pace.rests(asyncio.get_running_loop().time()):
             await self._rest(self._consumer)
+        await self._report_lag(self._consumer)
+
+    async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        # Ray forgets a gauge not set again within two export intervals: a resting consumer
+        # reports its lag all the same.
         if time.monotonic() - self._lag_reported >= LAG_EVERY_SECONDS:
-            metrics.consumer_lag(self._name, await kafka.lag(self._consumer, self._partitions))
+            metrics.consumer_lag(self._name, await kafka.lag(consumer, self._partitions))
             self._lag_reported = time.monotonic()
 
     async def _rest(self, consumer: AIOKafkaConsumer) -> None:
@@ -144,8 +149,14 @@ class ConsumerLoop:
         if not self._wake.is_set():
             consumer.pause(*self._partitions)
             try:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._pace.poll_seconds)
+                poll_at = asyncio.get_running_loop().time() + self._pace.poll_seconds
+                while not self._wake.is_set():
+                    left = poll_at - asyncio.get_running_loop().time()
+                    if left <= 0:
+                        break
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), min(left, LAG_EVERY_SECONDS))
+                    await self._report_lag(consumer)
             finally:
                 consumer.resume(*self._partitions)
         woken = self._wake.is_set()
