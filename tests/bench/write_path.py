@@ -1,8 +1,9 @@
 """CPU per transaction write, in the writing process and in its PostgreSQL backends, without
 HTTP, Ray or Kafka: `adapters/transactions.create` alone, from 16 tasks at once.
-`DATABASE_URL=postgres://... python -m tests.bench.write_path [--writes N] [--no-notify]`
-(a temporary database on that server, dropped after; `--no-notify` disables the outbox's
-NOTIFY trigger, to see what it costs). Run it on two checkouts to compare write paths."""
+`DATABASE_URL=postgres://... python -m tests.bench.write_path [--writes N] [--resting]`
+(a temporary database on that server, dropped after). The writes are made as under traffic,
+with the relay busy, so that the outbox trigger does not notify; `--resting` has the relay
+resting, so that every write notifies (as every write did before migration 0010)."""
 
 from __future__ import annotations
 
@@ -42,17 +43,16 @@ async def _writer(people: list[UUID], count: int) -> None:
         await transactions.create(people[index % len(people)], new)
 
 
-async def measure(server_url: str, writes: int, notify: bool) -> None:
+async def measure(server_url: str, writes: int, resting: bool) -> None:
     name = f"ledgerflow_bench_{uuid4().hex[:8]}"
     admin = await asyncpg.connect(server_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = server_url.rsplit("/", 1)[0] + f"/{name}"
     try:
         await database.migrate(url)
-        if not notify:
-            trigger = await asyncpg.connect(url)
-            await trigger.execute("ALTER TABLE outbox DISABLE TRIGGER outbox_notify")
-            await trigger.close()
+        relay = await asyncpg.connect(url)
+        await relay.execute("UPDATE outbox_relay SET resting = $1", resting)
+        await relay.close()
         await database.connect(url, pool_size=TASKS)
         try:
             people = [
@@ -91,11 +91,11 @@ async def measure(server_url: str, writes: int, notify: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.write_path", description=__doc__)
     parser.add_argument("--writes", type=int, default=4_000)
-    parser.add_argument("--no-notify", action="store_true", help="without the NOTIFY trigger")
+    parser.add_argument("--resting", action="store_true", help="every write notifies the relay")
     options = parser.parse_args()
     url = Settings().database_url
     assert url, "set DATABASE_URL to a PostgreSQL server on this machine"
-    asyncio.run(measure(url, options.writes, notify=not options.no_notify))
+    asyncio.run(measure(url, options.writes, resting=options.resting))
 
 
 if __name__ == "__main__":
