@@ -19,10 +19,13 @@ from adapters.listener import PgListener
 
 log = logging.getLogger(__name__)
 
-# NOTIFY wakes the relay at once; the poll is the safety net for a notification missed while
-# the listening connection was down.
+# NOTIFY wakes a resting relay at once; the poll is the safety net for a notification missed
+# while the listening connection was down. A relay that has published in the last BUSY_SECONDS
+# does not rest: it looks for rows every LINGER_SECONDS, and writers commit without a NOTIFY
+# (which would serialise their commits: see migrations/0010_outbox_notify_when_resting.py).
 POLL_SECONDS = 1.0
 LINGER_SECONDS = 0.005
+BUSY_SECONDS = 0.05
 CLEANUP_SECONDS = 3600.0
 # How often the relay counts its backlog (ledgerflow_outbox_pending): one query.
 BACKLOG_EVERY_SECONDS = 1.0
@@ -41,6 +44,8 @@ class OutboxRelay:
         self._backlog_counted = 0.0
         self._event_key = EventKey(settings.event_key)
         self._wake = asyncio.Event()
+        self._resting = False
+        self._published_at = 0.0
         self._published = 0
         self._producer: AIOKafkaProducer | None = None
         self._listener: PgListener | None = None
@@ -86,6 +91,7 @@ class OutboxRelay:
         self._wake.clear()  # before publishing, so a commit during the send is not missed
         while (count := await outbox.publish_pending(self._producer, self._event_key)) > 0:
             self._published += count
+            self._published_at = time.monotonic()
             metrics.outbox_published(count)
         if time.monotonic() - self._backlog_counted >= BACKLOG_EVERY_SECONDS:
             metrics.outbox_pending(await outbox.backlog())
@@ -94,8 +100,21 @@ class OutboxRelay:
         if (now - self._last_cleanup).total_seconds() > CLEANUP_SECONDS:
             await outbox.forget_published(now)
             self._last_cleanup = now
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-            # Woken by a commit: linger a moment so that the commits around it go out in the
-            # same batch (one database round and one Kafka request for many events).
+        await self._pause()
+
+    async def _pause(self) -> None:
+        """Until the next look for rows: a linger while busy, a rest when not."""
+        if time.monotonic() - self._published_at < BUSY_SECONDS:
+            if self._resting:
+                await outbox.stir()
+                self._resting = False
+            # Linger so that the commits around go out in the same batch (one database round
+            # and one Kafka request for many events).
             await asyncio.sleep(LINGER_SECONDS)
+        elif not self._resting:
+            await outbox.rest()
+            self._resting = True  # the next step finds what was staged before the rest
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                await asyncio.sleep(LINGER_SECONDS)

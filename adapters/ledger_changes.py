@@ -4,9 +4,10 @@ Next: adapters/outbox.py adds the event as an outbox row."""
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+import asyncpg
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
@@ -26,13 +27,104 @@ class LedgerChange:
     async def emit(
         self, connection: BaseDBAsyncClient, topic: Topic, payload: dict[str, Any], now: datetime
     ) -> Event:
-        # `today`, the user's date of the change: what the forecast of the current period needs.
-        today = local_date(now, self.timezone).isoformat()
-        event = Event(
-            topic, self.user_id, now, payload | {"sequence": self.sequence, "today": today}
-        )
+        event = ledger_event(topic, self.user_id, self.timezone, payload, now, self.sequence)
         await outbox.stage([event], connection)
         return event
+
+
+def ledger_event(
+    topic: Topic,
+    user_id: UUID,
+    timezone: str,
+    payload: dict[str, Any],
+    now: datetime,
+    sequence: int,
+) -> Event:
+    # `today`, the user's date of the change: what the forecast of the current period needs.
+    today = local_date(now, timezone).isoformat()
+    return Event(topic, user_id, now, payload | {"sequence": sequence, "today": today})
+
+
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class Staged(Generic[Result]):
+    """A change as one numbered statement writes it, for a guess at the user's time zone: its
+    event, the statement's own arguments ($6 on) and what the caller makes of it."""
+
+    topic: Topic
+    payload: dict[str, Any]
+    arguments: list[Any]
+    result: Result
+
+
+# The head of a numbered statement: the user's next sequence number, taken only if the user's
+# time zone is the one the change was made for (and the caller's condition holds), and the
+# change's event staged in the outbox with that number in it. $1 user, $2 time zone, $3 event
+# id, $4 topic, $5 the event's JSON with a placeholder number.
+_NUMBERED = (
+    "WITH numbered AS (UPDATE users SET sequence = sequence + 1"
+    " WHERE id = $1 AND timezone = $2 AND ({condition}) RETURNING id, sequence),"
+    " staged AS (INSERT INTO outbox (event_id, topic, key, value, created_at)"
+    " SELECT $3, $4, numbered.id::text, convert_to(jsonb_set($5::jsonb, '{{payload,sequence}}',"
+    " to_jsonb(numbered.sequence))::text, 'UTF8'), now() FROM numbered),"
+    " changed AS ({change}) SELECT {returning} FROM numbered, changed"
+)
+
+#: The last time zone this process read for each user it wrote for: a guess that the numbered
+#: statement checks, so a zone changed since costs a second try and never a wrong date.
+_zones: dict[UUID, str] = {}
+_ZONES_KEPT = 100_000
+
+
+def numbered_statement(condition: str, change: str, returning: str) -> str:
+    """One statement that numbers a change, stages its event and makes it: `change` is a
+    data-modifying query that selects FROM numbered (which has the user's id and sequence)."""
+    return _NUMBERED.format(condition=condition, change=change, returning=returning)
+
+
+async def write_numbered(
+    connection: BaseDBAsyncClient,
+    user_id: UUID,
+    statement: str,
+    now: datetime,
+    stage: Callable[[str], Staged[Result]],
+) -> tuple[Result, asyncpg.Record] | None:
+    """Run `statement` (from numbered_statement) with what `stage(time zone)` gives, inside the
+    caller's transaction or as one of its own: one round trip once this process knows the
+    user's time zone. None if the statement's condition does not hold; NotFound for no user."""
+    timezone = _zones.get(user_id)
+    while True:
+        if timezone is None:
+            timezone = await _timezone(connection, user_id)
+        staged = stage(timezone)
+        # Numbered 0 here; the statement puts the user's number in.
+        event = ledger_event(staged.topic, user_id, timezone, staged.payload, now, 0)
+        async with connection.acquire_connection() as raw:
+            row = await raw.fetchrow(
+                statement,
+                user_id,
+                timezone,
+                event.id,
+                event.type.value,
+                event.to_json().decode(),
+                *staged.arguments,
+            )
+        if row is not None:
+            return staged.result, row
+        found = await _timezone(connection, user_id)
+        if found == timezone:
+            return None
+        timezone = found
+
+
+async def _timezone(connection: BaseDBAsyncClient, user_id: UUID) -> str:
+    _sequence, timezone = await last_sequence(connection, user_id)
+    if len(_zones) >= _ZONES_KEPT:
+        _zones.clear()
+    _zones[user_id] = timezone
+    return timezone
 
 
 async def begin(connection: BaseDBAsyncClient, user_id: UUID) -> LedgerChange:

@@ -1,5 +1,5 @@
 """The transactional outbox: events committed with their change, then relayed to Kafka.
-Next: the trigger of migrations/0004_outbox_notify_trigger.py wakes actors/outbox_relay.py."""
+Next: the trigger of migrations/0010_outbox_notify_when_resting.py wakes actors/outbox_relay.py."""
 
 import asyncio
 import logging
@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 from aiokafka import AIOKafkaProducer
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -23,13 +24,16 @@ CHANNEL = "ledgerflow_outbox"
 # Whoever puts records on the broker notifies this channel after them: resting consumers wake
 # (actors/consumer_loop.py). The relay does it in the transaction that marks its rows published.
 PUBLISHED_CHANNEL = "ledgerflow_published"
+#: Taken shared by the outbox trigger of every writer, to its commit (migration 0010).
+WRITERS_LOCK = 8301507345
 KEEP_PUBLISHED = timedelta(days=7)
 _TOPICS = frozenset(kafka.all_topics())
 
 
 async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
-    """Add events to the outbox inside the caller's transaction. A trigger (migration 0004)
-    notifies the relay, and PostgreSQL delivers that at commit, never after a rollback."""
+    """Add events to the outbox inside the caller's transaction. While the relay rests, a
+    trigger (migration 0010) notifies it, and PostgreSQL delivers that at commit, never after a
+    rollback."""
     await _insert(
         connection,
         [(event.id, event.type.value, str(event.user_id), event.to_json()) for event in events],
@@ -152,6 +156,20 @@ async def _publish_dead_letter(
     except kafka.RECORD_REFUSED as again:
         # A dead letter's own dead-letter topic does not exist: the table keeps it all the same.
         log.error("outbox relay: the dead letter of %s is refused too (%s)", letter.topic, again)
+
+
+async def rest() -> None:
+    """Have every writer from now on notify the relay at its commit, and return once the writers
+    that may have read the flag unset have committed: a look for rows after this finds what
+    they staged, and what comes later is notified."""
+    await connections.get("default").execute_query("UPDATE outbox_relay SET resting = true")
+    async with in_transaction() as connection:
+        await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [WRITERS_LOCK])
+
+
+async def stir() -> None:
+    """The relay is looking for rows on its own: writers commit without a NOTIFY."""
+    await connections.get("default").execute_query("UPDATE outbox_relay SET resting = false")
 
 
 async def backlog() -> int:

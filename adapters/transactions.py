@@ -1,12 +1,13 @@
 """Transactions in PostgreSQL, each write staged with its ledger event in one transaction.
 Next: adapters/ledger_changes.py numbers the change and stages its event."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -41,17 +42,47 @@ class Filters:
     type: EntryType | None = None
 
 
-def entry(row: Transaction) -> Entry:
+@dataclass(frozen=True)
+class Written:
+    """A transaction as the write made it: what its route answers, without an ORM object."""
+
+    id: UUID
+    amount: Decimal
+    type: str
+    category: str
+    description: str | None
+    occurred_at: datetime
+    local_date: date
+    goal_id: UUID | None
+    recurring_id: UUID | None
+    due_date: date | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# The write, numbered and staged with its event in the same statement (see ledger_changes);
+# $6 the goal, which must be the user's own.
+_WRITE = ledger_changes.numbered_statement(
+    condition="$6::uuid IS NULL OR EXISTS (SELECT 1 FROM goals WHERE id = $6 AND user_id = $1)",
+    change="INSERT INTO transactions (id, user_id, amount, type, category, description,"
+    " occurred_at, local_date, goal_id, recurring_id, due_date, created_at, updated_at)"
+    " SELECT $7, numbered.id, $8, $9, $10, $11, $12, $13, $6, $14, $15, now(), now()"
+    " FROM numbered RETURNING created_at",
+    returning="changed.created_at",
+)
+
+
+def entry(row: Transaction | Written) -> Entry:
     return Entry(
         amount=row.amount,
         type=EntryType(row.type),
         category=row.category,
         day=row.local_date,
-        goal_id=row.goal_id,  # type: ignore[attr-defined]
+        goal_id=row.goal_id,  # type: ignore[union-attr]
     )
 
 
-def _payload(row: Transaction) -> dict[str, Any]:
+def _payload(row: Transaction | Written) -> dict[str, Any]:
     return entry(row).to_payload() | {
         "transaction_id": str(row.id),
         "description": row.description,
@@ -68,35 +99,55 @@ async def check_goal(connection: BaseDBAsyncClient, user_id: UUID, goal_id: UUID
         raise NotFound("goal")
 
 
-async def create(user_id: UUID, new: NewTransaction) -> Transaction:
-    async with in_transaction() as connection:
-        return await write(connection, user_id, new, datetime.now(UTC))
+async def create(user_id: UUID, new: NewTransaction) -> Written:
+    # One statement is a transaction of its own: no BEGIN and COMMIT round trips.
+    return await write(connections.get("default"), user_id, new, datetime.now(UTC))
 
 
 async def write(
     connection: BaseDBAsyncClient, user_id: UUID, new: NewTransaction, now: datetime
-) -> Transaction:
-    """The transaction and its `transaction_created` event, inside the caller's transaction."""
-    await check_goal(connection, user_id, new.goal_id)
-    change = await ledger_changes.begin(connection, user_id)
-    occurred_at = new.occurred_at or now
-    if new.due_date is not None:
-        occurred_at = day_start(new.due_date, change.timezone)
-    row = await Transaction.create(
-        user_id=user_id,
-        amount=new.amount,
-        type=new.type.value,
-        category=new.category,
-        description=new.description,
-        occurred_at=occurred_at,
-        local_date=local_date(occurred_at, change.timezone),
-        goal_id=new.goal_id,
-        recurring_id=new.recurring_id,
-        due_date=new.due_date,
-        using_db=connection,
-    )
-    await change.emit(connection, Topic.TRANSACTION_CREATED, _payload(row), now)
-    return row
+) -> Written:
+    """The transaction and its `transaction_created` event, in one statement (inside the
+    caller's transaction, if any)."""
+
+    def stage(timezone: str) -> ledger_changes.Staged[Written]:
+        occurred_at = new.occurred_at or now
+        if new.due_date is not None:
+            occurred_at = day_start(new.due_date, timezone)
+        row = Written(
+            id=uuid4(),
+            amount=new.amount,
+            type=new.type.value,
+            category=new.category,
+            description=new.description,
+            occurred_at=occurred_at,
+            local_date=local_date(occurred_at, timezone),
+            goal_id=new.goal_id,
+            recurring_id=new.recurring_id,
+            due_date=new.due_date,
+            created_at=now,
+            updated_at=now,
+        )
+        arguments = [
+            row.goal_id,
+            row.id,
+            row.amount,
+            row.type,
+            row.category,
+            row.description,
+            row.occurred_at,
+            row.local_date,
+            row.recurring_id,
+            row.due_date,
+        ]
+        return ledger_changes.Staged(Topic.TRANSACTION_CREATED, _payload(row), arguments, row)
+
+    done = await ledger_changes.write_numbered(connection, user_id, _WRITE, now, stage)
+    if done is None:
+        raise NotFound("goal")
+    row, written = done
+    created_at = written["created_at"]
+    return replace(row, created_at=created_at, updated_at=created_at)
 
 
 async def get(user_id: UUID, transaction_id: UUID) -> Transaction:

@@ -1,5 +1,6 @@
-"""Reads of live budget and goal positions from the shard that owns the user, and the call
-that has it write a user's recurring transactions due now."""
+"""Reads of live budget and goal positions from the shard that owns the user (or this replica's
+copy of its last answer, while the user's sequence has not moved), and the call that has it
+write a user's recurring transactions due now."""
 
 import asyncio
 from datetime import UTC, date, datetime
@@ -17,6 +18,7 @@ from actors.domain.periods import local_date
 from actors.ownership import Ownership
 from adapters import ledger_changes
 from adapters.config import Settings
+from serve.read_cache import ReadCache
 
 #: A running shard answers within its own 5 s (or says LedgerBehind); one that is still starting
 #: waits for its first load without a bound, so the reader bounds the whole call.
@@ -27,6 +29,7 @@ class LedgerReader:
     def __init__(self, settings: Settings) -> None:
         self._ownership = Ownership.of(settings)
         self._handles: dict[int, Any] = {}
+        self._cache = ReadCache()
 
     async def last_sequence(self, user_id: UUID) -> tuple[int, date]:
         """Read-your-writes: the user's last change, which the shard must have applied before
@@ -36,12 +39,12 @@ class LedgerReader:
         return sequence, local_date(datetime.now(UTC), timezone)
 
     async def budgets(self, user_id: UUID, sequence: int, day: date) -> list[BudgetPosition]:
-        return await self._ask(user_id, "budgets", sequence, day)  # type: ignore[no-any-return]
+        return await self._read(user_id, "budgets", sequence, day)  # type: ignore[no-any-return]
 
     async def budget(
         self, user_id: UUID, sequence: int, budget_id: UUID, day: date
     ) -> BudgetPosition:
-        return await self._ask(user_id, "budget", sequence, budget_id, day)  # type: ignore[no-any-return]
+        return await self._read(user_id, "budget", sequence, budget_id, day)  # type: ignore[no-any-return]
 
     async def forecasts(self, user_id: UUID, sequence: int, today: date) -> list[BudgetForecast]:
         return await self._ask(user_id, "forecasts", sequence, today)  # type: ignore[no-any-return]
@@ -52,10 +55,10 @@ class LedgerReader:
         return await self._ask(user_id, "forecast", sequence, budget_id, today)  # type: ignore[no-any-return]
 
     async def goals(self, user_id: UUID, sequence: int, today: date) -> list[GoalPosition]:
-        return await self._ask(user_id, "goals", sequence, today)  # type: ignore[no-any-return]
+        return await self._read(user_id, "goals", sequence, today)  # type: ignore[no-any-return]
 
     async def goal(self, user_id: UUID, sequence: int, goal_id: UUID, today: date) -> GoalPosition:
-        return await self._ask(user_id, "goal", sequence, goal_id, today)  # type: ignore[no-any-return]
+        return await self._read(user_id, "goal", sequence, goal_id, today)  # type: ignore[no-any-return]
 
     async def carry_out_recurring(self, user_id: UUID) -> int:
         """Have the owning shard write the user's recurring transactions due by now."""
@@ -63,6 +66,16 @@ class LedgerReader:
 
     def partition_of(self, user_id: UUID) -> int:
         return self._ownership.partition_of(user_id)
+
+    async def _read(self, user_id: UUID, method: str, sequence: int, *args: object) -> Any:
+        """A position as of `sequence`: this replica's copy if it was read for that sequence
+        (the positions are immutable), else the shard's answer, kept for the next read."""
+        key = (method, *args)
+        answer = self._cache.get(user_id, sequence, key)
+        if answer is None:
+            answer = await self._ask(user_id, method, sequence, *args)
+            self._cache.put(user_id, sequence, key, answer)
+        return answer
 
     async def _ask(self, user_id: UUID, method: str, *args: object) -> Any:
         """Call the shard owning the user: the same partition the producer's partitioner picks.

@@ -18,7 +18,7 @@ from serve.schemas import TransactionChanges, TransactionIn, TransactionOut, Tra
 router = APIRouter(prefix="/api/transaction", tags=["transaction"], route_class=DecimalJSONRoute)
 
 
-def out(row: Transaction) -> TransactionOut:
+def out(row: Transaction | transactions.Written) -> TransactionOut:
     return TransactionOut.model_validate(row, from_attributes=True)
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from aiokafka import ConsumerRecord
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from actors.domain.events import Event, Topic
@@ -15,6 +16,7 @@ from adapters import kafka, outbox
 from adapters.config import Settings
 from adapters.listener import PgListener
 from adapters.models import OutboxEvent
+from tests.eventually import eventually
 from tests.kafka_reader import read_until, read_whole_records_until
 
 
@@ -91,6 +93,7 @@ async def test_a_commit_that_stages_events_wakes_the_relay_and_a_rollback_does_n
     heard: asyncio.Queue[str] = asyncio.Queue()
     listener = PgListener(db.database_url, outbox.CHANNEL, heard.put_nowait)
     await listener.start()
+    await outbox.rest()  # as the relay does when it has nothing to publish
     try:
         with contextlib.suppress(RuntimeError):
             async with in_transaction() as connection:
@@ -107,3 +110,37 @@ async def test_a_commit_that_stages_events_wakes_the_relay_and_a_rollback_does_n
         assert heard.empty()  # one notification for the commit, none for the rollback
     finally:
         await listener.stop()
+
+
+async def test_the_relay_going_to_rest_waits_for_the_writers_that_staged_before(
+    db: Settings,
+) -> None:
+    """They may have read that it was busy, and will not notify: it must find their rows."""
+    await outbox.stir()
+    event = Event(Topic.USER_REGISTERED, uuid4(), datetime.now(UTC), {})
+    staged, commit = asyncio.Event(), asyncio.Event()
+
+    async def write() -> None:  # a task of its own: its transaction is not the test's
+        async with in_transaction() as connection:
+            await outbox.stage([event], connection)
+            staged.set()
+            await commit.wait()
+
+    writer = asyncio.ensure_future(write())
+    await staged.wait()
+    resting = asyncio.ensure_future(outbox.rest())
+    await eventually(_relay_waits_for_writers)
+    assert not resting.done()
+    commit.set()
+    await writer
+    await asyncio.wait_for(resting, 10)
+    assert await OutboxEvent.filter(event_id=event.id).exists()
+
+
+async def _relay_waits_for_writers() -> bool:
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND objsubid = 1 AND (classid::bigint << 32 | objid::bigint) = $1",
+        [outbox.WRITERS_LOCK],
+    )
+    return bool(rows)
