@@ -7,7 +7,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from actors.domain.events import Event
+import msgspec
+
+from actors.domain import payloads
+from actors.domain.events import Event, MalformedEvent, Topic
 from actors.domain.ledger import Budget, Goal, Ledger, shared_thresholds
 from actors.domain.periods import Period
 from actors.domain.rollover import Rollover
@@ -81,8 +84,27 @@ def load(user_id: UUID, raw: bytes) -> Ledger:
             Decimal(saved),
             datetime.fromisoformat(achieved_at) if achieved_at else None,
         )
-    for raw_event in body.get("p", []):
-        event = Event.from_json(raw_event.encode())
-        ledger.pending[int(event.payload["sequence"])] = event
     ledger.skipped = set(body.get("k", []))
+    for raw_event in body.get("p", []):
+        _hold(ledger, raw_event.encode())
     return ledger
+
+
+class _Kind(msgspec.Struct):
+    type: Topic
+
+
+_KIND = msgspec.json.Decoder(_Kind)
+
+
+def _hold(ledger: Ledger, raw: bytes) -> None:
+    """Hold the event again; one that no longer reads (held before it failed to apply, which
+    is a bug) is stepped over, as it would have been."""
+    try:
+        event = payloads.read(_KIND.decode(raw).type.value, raw)
+    except (MalformedEvent, msgspec.MsgspecError):
+        number = Event.from_json(raw).payload.get("sequence")
+        if type(number) is int:
+            ledger.skipped.add(number)
+        return
+    ledger.pending[event.payload.sequence] = event
