@@ -69,7 +69,7 @@ async def apply_window(
     return what the window changed, to be saved in one transaction.
 
     Nothing a record holds makes this raise. A record that does not decode is dead-lettered.
-    An event that fails to apply (a bug, or a producer writing what check let by) is
+    An event that fails to apply (a bug, or a producer writing what its schema let by) is
     dead-lettered and logged as an error; its user's ledger, which may be half changed, is read
     again from its saved snapshot and the user's other events of the window applied again,
     stepping over that event's number so that the events after it still count."""

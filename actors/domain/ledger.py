@@ -577,7 +577,7 @@ def _add(totals: dict[date, Decimal], start: date, amount: Decimal) -> None:
 
 
 class ApplyFailed(Exception):
-    """Applying a checked event raised: a bug, or a producer that wrote what check let by."""
+    """Applying a decoded event raised: a bug, or a producer that wrote what its schema let by."""
 
     def __init__(self, event: LedgerEvent, error: Exception) -> None:
         super().__init__(f"{type(error).__name__}: {error}")
