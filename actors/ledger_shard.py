@@ -15,18 +15,19 @@ import ray
 from actors import naming, placement
 from actors.actor_loop import LoopFailed, NotReady
 from actors.consumer_loop import ConsumerLoop, Window
-from actors.domain import ledger as rules
-from actors.domain import snapshots
+from actors.domain import payloads, snapshots
 from actors.domain.dead_letter import DeadLetter, reason_of
 from actors.domain.errors import LedgerBehind, NotFound
-from actors.domain.events import Event, Record, read_event
+from actors.domain.events import Event, Record, verified
 from actors.domain.ledger import (
+    LEDGER_TOPICS,
     ApplyFailed,
     BudgetForecast,
     BudgetPosition,
     GoalPosition,
     Ledger,
 )
+from actors.domain.payloads import LedgerEvent
 from actors.domain.signatures import EventKey
 from actors.due_dates import DueDates
 from actors.ledger_memory import LedgerMemory
@@ -43,17 +44,16 @@ READ_WAIT_SECONDS = 5.0
 WINDOW_SECONDS = 0.05
 WINDOW_RECORDS = 10_000
 
-Decode = Callable[[Record], Event]
+Decode = Callable[[Record], LedgerEvent]
 
 
 def decoder(event_key: EventKey) -> Decode:
-    """A ledger record's one decode step: the signature verified, the event read whole and
-    checked as the ledger will apply it. Anything else raises, and the record is dead-lettered."""
+    """A ledger record's one decode step: the signature verified, then the event decoded into
+    its topic's typed schema, which validates it as the ledger will apply it. Anything else
+    raises, and the record is dead-lettered."""
 
-    def decode(record: Record) -> Event:
-        event = read_event(record, event_key)
-        rules.check(event)
-        return event
+    def decode(record: Record) -> LedgerEvent:
+        return payloads.read(record.topic, verified(record, event_key))
 
     return decode
 
@@ -69,12 +69,12 @@ async def apply_window(
     return what the window changed, to be saved in one transaction.
 
     Nothing a record holds makes this raise. A record that does not decode is dead-lettered.
-    An event that fails to apply (a bug, or a producer writing what check let by) is
+    An event that fails to apply (a bug, or a producer writing what its schema let by) is
     dead-lettered and logged as an error; its user's ledger, which may be half changed, is read
     again from its saved snapshot and the user's other events of the window applied again,
     stepping over that event's number so that the events after it still count."""
     checkpoint = Checkpoint(offsets=offsets.after(records))
-    arrived: dict[UUID, list[tuple[Record, Event]]] = {}  # in the order they came
+    arrived: dict[UUID, list[tuple[Record, LedgerEvent]]] = {}  # in the order they came
     partitions: dict[UUID, int] = {}
     for record in records:
         try:
@@ -119,12 +119,12 @@ async def apply_window(
 class _Refused(Exception):
     """An event its ledger could not take, with its dead letter and the number to step over."""
 
-    def __init__(self, event: Event, letter: DeadLetter, number: int | None) -> None:
+    def __init__(self, event: LedgerEvent, letter: DeadLetter, number: int | None) -> None:
         self.event, self.letter, self.number = event, letter, number
 
 
 def _accept(
-    ledger: Ledger, events: list[tuple[Record, Event]], skipped: dict[UUID, set[int]]
+    ledger: Ledger, events: list[tuple[Record, LedgerEvent]], skipped: dict[UUID, set[int]]
 ) -> list[Event]:
     """The user's events of the window applied, after stepping over the numbers that failed;
     the alerts raised. _Refused for the first event that cannot be applied."""
@@ -140,13 +140,15 @@ def _accept(
             except Exception as error:  # not a ledger event at all: no number to step over
                 raise _Refused(event, DeadLetter.of(record, reason_of(error)), None) from error
     except ApplyFailed as failure:
-        number = int(failure.event.payload["sequence"])
+        number = failure.event.payload.sequence
         skipped.setdefault(ledger.user_id, set()).add(number)
         raise _Refused(failure.event, _letter(failure, number, events), number) from failure
     return raised
 
 
-def _letter(failure: ApplyFailed, number: int, events: list[tuple[Record, Event]]) -> DeadLetter:
+def _letter(
+    failure: ApplyFailed, number: int, events: list[tuple[Record, LedgerEvent]]
+) -> DeadLetter:
     reason = f"applying it failed, so sequence {number} is stepped over: {failure}"
     # The event that failed may be one held in the ledger since an earlier window.
     records = [record for record, event in events if event is failure.event]
@@ -180,7 +182,7 @@ class LedgerShard:
             self._name,
             settings,
             consumer=CONSUMER,
-            topics=[topic.value for topic in rules.LEDGER_TOPICS],
+            topics=[topic.value for topic in LEDGER_TOPICS],
             partitions=partitions,
             handle=self._apply,
             window_records=WINDOW_RECORDS,

@@ -1,13 +1,13 @@
 """The event envelope shared by every producer and consumer, and the topic names."""
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, NoReturn, Protocol
+from typing import Annotated, Any, Generic, NoReturn, Protocol, TypeVar
 from uuid import UUID, uuid4
+
+import msgspec
 
 from actors.domain.signatures import EventKey, SignatureInvalid
 
@@ -59,13 +59,29 @@ class MalformedEvent(ValueError):
     """A record that cannot be read as an event; it belongs on a dead-letter topic."""
 
 
-@dataclass(frozen=True)
-class Event:
+P = TypeVar("P")
+
+
+class Envelope(msgspec.Struct, Generic[P], frozen=True):
+    """An event as it is written: every field required, a payload whose schema is its topic's
+    (actors/domain/payloads.py for the ledger's topics; a plain JSON object for the others)."""
+
+    id: UUID
+    type: Topic
+    version: Annotated[int, msgspec.Meta(ge=1)]
+    user_id: UUID
+    occurred_at: Annotated[datetime, msgspec.Meta(tz=True)]
+    payload: P
+
+
+class Event(msgspec.Struct, Generic[P], frozen=True):
+    """An event as producers make it and consumers use it: a fresh id unless given."""
+
     type: Topic
     user_id: UUID
     occurred_at: datetime
-    payload: Mapping[str, Any]
-    id: UUID = field(default_factory=uuid4)
+    payload: P
+    id: UUID = msgspec.field(default_factory=uuid4)
     version: int = SCHEMA_VERSION
 
     @property
@@ -74,58 +90,56 @@ class Event:
         return str(self.user_id).encode()
 
     def to_json(self) -> bytes:
-        _refuse_floats(self.payload)
-        body = {
-            "id": str(self.id),
-            "type": self.type.value,
-            "version": self.version,
-            "user_id": str(self.user_id),
-            "occurred_at": self.occurred_at.isoformat(),
-            "payload": self.payload,
-        }
-        return json.dumps(body, default=_encode, separators=(",", ":")).encode()
+        if not isinstance(self.payload, msgspec.Struct):  # a typed payload holds no float
+            _refuse_floats(self.payload)
+        return _ENCODER.encode(
+            Envelope(self.id, self.type, self.version, self.user_id, self.occurred_at, self.payload)
+        )
 
     @classmethod
-    def from_json(cls, raw: bytes) -> "Event":
-        """The event in `raw`, checked whole: MalformedEvent for anything else, whatever the
-        bytes (not JSON, not UTF-8, nested too deep, wrong types, text a database cannot hold)."""
+    def from_json(cls, raw: bytes) -> "Event[dict[str, Any]]":
+        """The event in `raw` with its payload as a JSON object, checked whole: MalformedEvent
+        for anything else, whatever the bytes (not JSON, not UTF-8, nested too deep, wrong
+        types, text a database cannot hold)."""
+        event = decode(_ANY_PAYLOAD, raw)
         try:
-            body = json.loads(raw, parse_float=_refuse_float, parse_constant=_refuse_float)
-            if not isinstance(body, dict):
-                raise TypeError("the event is not a JSON object")
-            occurred_at = datetime.fromisoformat(_text(body, "occurred_at"))
-            if occurred_at.tzinfo is None:
-                raise ValueError("occurred_at has no time zone")
-            payload = body["payload"]
-            if not isinstance(payload, dict):
-                raise TypeError("payload is not an object")
-            _check_payload(payload, depth=1)
-            version = body["version"]
-            if type(version) is not int or version < 1:
-                raise ValueError("version is not a positive integer")
-            return cls(
-                id=UUID(_text(body, "id")),
-                type=Topic(_text(body, "type")),
-                version=version,
-                user_id=UUID(_text(body, "user_id")),
-                occurred_at=occurred_at,
-                payload=payload,
-            )
-        except RecursionError as error:
-            raise MalformedEvent("the JSON is nested too deep") from error
-        except (ValueError, KeyError, TypeError) as error:
+            _check_payload(event.payload, depth=1)
+        except ValueError as error:
             raise MalformedEvent(f"{type(error).__name__}: {error}") from error
+        return event
 
 
-def _text(body: Mapping[str, Any], name: str) -> str:
-    value = body[name]
-    if not isinstance(value, str):
-        raise TypeError(f"{name} is not a string")
-    return value
+def decode(decoder: "msgspec.json.Decoder[Envelope[P]]", raw: bytes) -> Event[P]:
+    """The event in `raw` as `decoder` types it, validated in the one pass: MalformedEvent
+    naming the field for anything else."""
+    try:
+        written = decoder.decode(raw)
+        return Event(
+            written.type,
+            written.user_id,
+            written.occurred_at,
+            written.payload,
+            written.id,
+            written.version,
+        )
+    except RecursionError as error:
+        raise MalformedEvent("the JSON is nested too deep") from error
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise MalformedEvent(f"{type(error).__name__}: {error}") from error
 
 
 def _refuse_float(text: str) -> NoReturn:
     raise ValueError(f"the number {text[:40]} is not an integer: amounts are decimal strings")
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, Decimal):  # a subclass: msgspec writes Decimal itself as a string
+        return str(value)
+    raise TypeError(f"cannot encode {type(value).__name__} in an event")
+
+
+_ENCODER = msgspec.json.Encoder(enc_hook=_encode)
+_ANY_PAYLOAD = msgspec.json.Decoder(Envelope[dict[str, Any]], float_hook=_refuse_float)
 
 
 def _check_payload(value: object, depth: int) -> None:
@@ -161,25 +175,26 @@ def _refuse_floats(value: object) -> None:
             _refuse_floats(item)
 
 
-def _encode(value: object) -> str:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, UUID | datetime):
-        return value.isoformat() if isinstance(value, datetime) else str(value)
-    raise TypeError(f"cannot encode {type(value).__name__} in an event")
-
-
-def read_event(record: Record, event_key: EventKey) -> Event:
-    """The event in a record signed with `event_key`. MalformedEvent if the signature does not
-    verify (checked first: nothing of a record we did not sign is parsed), if the record holds
-    no event, or another topic's."""
+def verified(record: Record, event_key: EventKey) -> bytes:
+    """The value of a record signed with `event_key`. MalformedEvent if the signature does not
+    verify (checked first: nothing of a record we did not sign is parsed) or there is no value."""
     try:
         event_key.verify(record.topic, record.partition, record.key, record.value, record.headers)
     except SignatureInvalid as error:
         raise MalformedEvent(f"signature does not verify: {error}") from error
     if record.value is None:
         raise MalformedEvent("the record has no value")
-    event = Event.from_json(record.value)
-    if event.type.value != record.topic:
-        raise MalformedEvent(f"a {event.type.value} event on the {record.topic} topic")
+    return record.value
+
+
+def on_topic(event: Event[P], topic: str) -> Event[P]:
+    """The event, if it is one of `topic`'s; MalformedEvent otherwise."""
+    if event.type.value != topic:
+        raise MalformedEvent(f"a {event.type.value} event on the {topic} topic")
     return event
+
+
+def read_event(record: Record, event_key: EventKey) -> Event[dict[str, Any]]:
+    """The event in a record signed with `event_key`, its payload a JSON object. MalformedEvent
+    if the signature does not verify, if the record holds no event, or another topic's."""
+    return on_topic(Event.from_json(verified(record, event_key)), record.topic)

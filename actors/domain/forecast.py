@@ -4,6 +4,7 @@ same period of earlier years when there are enough of them, the recent periods o
 the pace inside the current period when the history is short. Known amounts still due (the
 expenses of recurring series) count exactly. A projection is never below what is spent."""
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -103,9 +104,11 @@ class Forecast:
         return self.period_end
 
 
+@functools.lru_cache(maxsize=256)
 def first_read(period: Period, day: date) -> date:
     """The first period a forecast for the period holding `day` reads: six periods before the
-    same period three years earlier. OverflowError or ValueError near the calendar's start."""
+    same period three years earlier. OverflowError or ValueError near the calendar's start.
+    Kept for the few days in use: every budget of every ledger saved asks it (`forget_before`)."""
     first = period_start(period, years_before(period_start(period, day), SEASONAL_YEARS))
     for _ in range(RECENT):
         first = period_start(period, first - timedelta(days=1))

@@ -12,9 +12,19 @@ from typing import Any
 from uuid import UUID
 
 from actors.domain import forecast
-from actors.domain.events import Event, MalformedEvent, Topic
+from actors.domain.events import Event, Topic
 from actors.domain.forecast import Expected, Forecast, Scheduled
-from actors.domain.money import ZERO, cents, check_amount, check_total, percent_of, reaches
+from actors.domain.money import ZERO, cents, percent_of, reaches
+from actors.domain.payloads import (
+    BudgetChanged,
+    Entry,
+    EntryType,
+    GoalChanged,
+    LedgerEvent,
+    TransactionCreated,
+    TransactionDeleted,
+    TransactionUpdated,
+)
 from actors.domain.periods import Period, months_left, period_end, period_start
 from actors.domain.rollover import Rollover, carried
 
@@ -31,51 +41,12 @@ LEDGER_TOPICS = (
 )
 
 
-class EntryType(StrEnum):
-    EXPENSE = "expense"
-    INCOME = "income"
-
-
 class BudgetStatus(StrEnum):
     """Where a budget's spending stands against its warning thresholds and its limit."""
 
     OK = "ok"
     WARNING = "warning"
     EXCEEDED = "exceeded"
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """What one transaction contributes: to its category's spending, and to its goal."""
-
-    amount: Decimal
-    type: EntryType
-    category: str
-    day: date  # the local date of the transaction in the user's time zone
-    goal_id: UUID | None = None
-    recurring: bool = False  # written by a recurring series (its payload's `recurring_id`)
-
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "amount": str(self.amount),
-            "type": self.type.value,
-            "category": self.category,
-            "local_date": self.day.isoformat(),
-            "goal_id": str(self.goal_id) if self.goal_id else None,
-        }
-
-    @classmethod
-    def from_payload(cls, payload: object) -> "Entry":
-        """Raises KeyError, TypeError or ValueError for anything but an entry we wrote."""
-        entry = _mapping(payload, "entry")
-        return cls(
-            amount=_amount(entry, "amount"),
-            type=EntryType(_text(entry, "type")),
-            category=_text(entry, "category"),
-            day=_day(entry, "local_date"),
-            goal_id=_uuid(entry, "goal_id") if entry.get("goal_id") else None,
-            recurring=_uuid(entry, "recurring_id").int > 0 if entry.get("recurring_id") else False,
-        )
 
 
 @dataclass(slots=True)
@@ -247,7 +218,7 @@ class Ledger:
     goals: dict[UUID, Goal] = field(default_factory=dict)
     # Events that arrived ahead of a gap in the sequence (the topics are consumed side by side),
     # held until the missing one arrives so that every ledger sees its events in commit order.
-    pending: dict[int, Event] = field(default_factory=dict)
+    pending: dict[int, LedgerEvent] = field(default_factory=dict)
     # Numbers to step over when the sequence reaches them: their events failed to apply.
     skipped: set[int] = field(default_factory=set)
     # The user's recurring expenses per category, handed in by the shard for the window being
@@ -262,14 +233,14 @@ class Ledger:
             for start, total in b.spent.items()
         }
 
-    def accept(self, event: Event) -> list[Event]:
+    def accept(self, event: LedgerEvent) -> list[Event]:
         """Apply an event in sequence order; return the alerts raised. Replays are ignored.
 
         Raises ApplyFailed if applying an event raised: the ledger may then be half changed,
         and its owner starts again from its last saved state, stepping over that number."""
         if event.type not in LEDGER_TOPICS:
             raise ValueError(f"a ledger does not take {event.type} events")
-        number = int(event.payload["sequence"])
+        number = event.payload.sequence
         if number <= self.sequence or number in self.pending or number in self.skipped:
             return []
         self.pending[number] = event
@@ -307,24 +278,23 @@ class Ledger:
                 return raised
             self.sequence = following
 
-    def _apply(self, event: Event) -> list[Event]:
-        payload = event.payload
-        if event.type is Topic.TRANSACTION_CREATED:
-            return self._move(event, [], [Entry.from_payload(payload)])
-        if event.type is Topic.TRANSACTION_UPDATED:
-            old, new = Entry.from_payload(payload["old"]), Entry.from_payload(payload["new"])
-            return self._move(event, [old], [new])
-        if event.type is Topic.TRANSACTION_DELETED:
-            return self._move(event, [Entry.from_payload(payload["old"])], [])
-        if event.type is Topic.BUDGET_CHANGED:
-            return self._change_budget(event)
-        if event.type is Topic.GOAL_CHANGED:
-            return self._change_goal(event)
+    def _apply(self, event: LedgerEvent) -> list[Event]:
+        match event.payload:
+            case TransactionCreated() as created:
+                return self._move(event, [], [created.entry()])
+            case TransactionUpdated(old=old, new=new):
+                return self._move(event, [old.entry()], [new.entry()])
+            case TransactionDeleted(old=old):
+                return self._move(event, [old.entry()], [])
+            case BudgetChanged() as change:
+                return self._change_budget(event, change)
+            case GoalChanged() as change:
+                return self._change_goal(event, change)
         raise ValueError(f"a ledger does not take {event.type} events")
 
     # -- transactions
 
-    def _move(self, cause: Event, removed: list[Entry], added: list[Entry]) -> list[Event]:
+    def _move(self, cause: LedgerEvent, removed: list[Entry], added: list[Entry]) -> list[Event]:
         change: dict[tuple[UUID, date], Decimal] = {}
         goals: set[UUID] = set()
         for entry, sign in [(e, -1) for e in removed] + [(e, 1) for e in added]:
@@ -362,8 +332,8 @@ class Ledger:
 
     # -- budgets
 
-    def _change_budget(self, cause: Event) -> list[Event]:
-        budget_id, budget, today = _budget_change(cause.payload)
+    def _change_budget(self, cause: LedgerEvent, change: BudgetChanged) -> list[Event]:
+        budget_id, budget, today = change.budget_id, _budget(change), change.local_date
         previous = self.budgets.pop(budget_id, None)
         if budget is None:
             return []
@@ -519,15 +489,15 @@ class Ledger:
 
     # -- goals
 
-    def _change_goal(self, cause: Event) -> list[Event]:
-        goal_id, definition = _goal_change(cause.payload)
+    def _change_goal(self, cause: LedgerEvent, change: GoalChanged) -> list[Event]:
+        goal_id, definition = change.goal_id, change.goal
         if definition is None:
             self.goals.pop(goal_id, None)
             return []
-        goal = self.goals.setdefault(goal_id, definition)
+        goal = self.goals.setdefault(goal_id, Goal(goal_id, "", ZERO))
         goal.name, goal.target, goal.deadline = (
             definition.name,
-            definition.target,
+            Decimal(definition.target_amount),
             definition.deadline,
         )
         return self._check_goal(goal, cause)
@@ -574,17 +544,16 @@ def status_of(spent: Decimal, available: Decimal, thresholds: tuple[int, ...]) -
     return BudgetStatus.OK
 
 
-def _today(cause: Event) -> date:
+def _today(cause: LedgerEvent) -> date:
     """The user's local date when the change was made: written by the service beside the
     change; events written before it was carried fall back on the UTC date of the change."""
-    today = cause.payload.get("today")
-    return date.fromisoformat(today) if isinstance(today, str) else cause.occurred_at.date()
+    return cause.payload.today or cause.occurred_at.date()
 
 
 _THRESHOLDS: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
-def shared_thresholds(values: list[int] | tuple[int, ...]) -> tuple[int, ...]:
+def shared_thresholds(values: Iterable[int]) -> tuple[int, ...]:
     """One tuple object per distinct list of thresholds, shared by every budget using it."""
     thresholds = tuple(sorted(values))
     return _THRESHOLDS.setdefault(thresholds, thresholds)
@@ -608,128 +577,31 @@ def _add(totals: dict[date, Decimal], start: date, amount: Decimal) -> None:
 
 
 class ApplyFailed(Exception):
-    """Applying a checked event raised: a bug, or a producer that wrote what check let by."""
+    """Applying a decoded event raised: a bug, or a producer that wrote what its schema let by."""
 
-    def __init__(self, event: Event, error: Exception) -> None:
+    def __init__(self, event: LedgerEvent, error: Exception) -> None:
         super().__init__(f"{type(error).__name__}: {error}")
         self.event = event
 
 
-def check(event: Event) -> None:
-    """Raise MalformedEvent unless the ledger can apply `event`: it is read at the door with
-    the same readers that apply it, so that applying never fails halfway and never blocks
-    the sequence behind it."""
-    try:
-        payload = event.payload
-        if event.type not in LEDGER_TOPICS:
-            raise ValueError(f"{event.type} is not a ledger event")
-        sequence = payload["sequence"]
-        if type(sequence) is not int or sequence < 1:
-            raise ValueError("sequence is not a positive integer")
-        if payload.get("today") is not None:
-            _day(payload, "today")
-        if event.type is Topic.TRANSACTION_CREATED:
-            Entry.from_payload(payload)
-        elif event.type is Topic.TRANSACTION_UPDATED:
-            Entry.from_payload(payload["old"])
-            Entry.from_payload(payload["new"])
-        elif event.type is Topic.TRANSACTION_DELETED:
-            Entry.from_payload(payload["old"])
-        elif event.type is Topic.BUDGET_CHANGED:
-            _budget_change(payload)
-        else:
-            _goal_change(payload)
-    except (KeyError, ValueError, TypeError, ArithmeticError) as error:
-        raise MalformedEvent(f"{type(error).__name__}: {error}") from error
-
-
-def _budget_change(payload: Mapping[str, Any]) -> tuple[UUID, Budget | None, date]:
-    """The budget's id, its new definition (None: deleted) and the day of the change."""
-    budget_id = _uuid(payload, "budget_id")
-    today = _day(payload, "local_date")
-    if payload["budget"] is None:
-        return budget_id, None, today
-    definition = _mapping(payload["budget"], "budget")
-    thresholds = definition["alert_thresholds"]
-    if not isinstance(thresholds, list) or not all(type(t) is int and t > 0 for t in thresholds):
-        raise ValueError("alert_thresholds is not a list of positive integers")
-    spent, recurring = _totals(definition, "spent"), _totals(definition, "recurring")
-    period = Period(_text(definition, "period"))
-    starts_on = _day(definition, "starts_on") if definition.get("starts_on") else None
-    budget = Budget(
-        id=budget_id,
-        category=sys.intern(_text(definition, "category")),
-        period=period,
-        limit=_amount(definition, "limit"),
-        thresholds=shared_thresholds(thresholds),
-        spent=spent,
-        recurring=recurring,
-        rollover=Rollover(definition.get("rollover", Rollover.NONE.value)),
-        starts_on=starts_on or period_start(period, today),
+def _budget(change: BudgetChanged) -> Budget | None:
+    """The budget as its change defines it (None: deleted), with its earlier spending."""
+    definition = change.budget
+    if definition is None:
+        return None
+    return Budget(
+        id=change.budget_id,
+        category=sys.intern(definition.category),
+        period=definition.period,
+        limit=Decimal(definition.limit),
+        thresholds=shared_thresholds(definition.alert_thresholds),
+        spent=_nonzero(definition.spent),
+        recurring=_nonzero(definition.recurring),
+        rollover=definition.rollover,
+        starts_on=definition.starts_on or period_start(definition.period, change.local_date),
     )
-    return budget_id, budget, today
 
 
-def _totals(definition: Mapping[str, Any], name: str) -> dict[date, Decimal]:
-    """Amounts per period start, as a `budget_changed` event carries them (zeros left out)."""
-    totals: dict[date, Decimal] = {}
-    for start, total in _mapping(definition.get(name, {}), name).items():
-        day, amount = date.fromisoformat(start), check_total(_decimal(total, name))
-        if amount:
-            totals[day] = amount
-    return totals
-
-
-def _goal_change(payload: Mapping[str, Any]) -> tuple[UUID, Goal | None]:
-    """The goal's id and its new definition (None: deleted), with nothing saved yet."""
-    goal_id = _uuid(payload, "goal_id")
-    if payload["goal"] is None:
-        return goal_id, None
-    definition = _mapping(payload["goal"], "goal")
-    deadline = _day(definition, "deadline") if definition.get("deadline") else None
-    name = _text(definition, "name")
-    return goal_id, Goal(goal_id, name, _amount(definition, "target_amount"), deadline)
-
-
-# Readers of one field each: KeyError, TypeError or ValueError naming the field, never a value
-# of another type passed on to fail later.
-
-
-def _mapping(value: object, name: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{name} is not an object")
-    return value
-
-
-def _string(value: object, name: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} is not a string")
-    return value
-
-
-def _text(payload: Mapping[str, Any], name: str) -> str:
-    return _string(payload[name], name)
-
-
-def _uuid(payload: Mapping[str, Any], name: str) -> UUID:
-    return UUID(_text(payload, name))
-
-
-def _day(payload: Mapping[str, Any], name: str) -> date:
-    return date.fromisoformat(_text(payload, name))
-
-
-def _amount(payload: Mapping[str, Any], name: str) -> Decimal:
-    amount = _decimal(payload[name], name)
-    try:
-        check_amount(amount)
-    except ValueError as error:
-        raise ValueError(f"{name} {error}") from error
-    return amount
-
-
-def _decimal(value: object, name: str) -> Decimal:
-    try:
-        return Decimal(_string(value, name))
-    except ArithmeticError:  # decimal's InvalidOperation, whose message says nothing
-        raise ValueError(f"{name} is not a decimal number") from None
+def _nonzero(totals: Mapping[date, Decimal]) -> dict[date, Decimal]:
+    """A copy to keep (the event's own stays as it came), zeros left out."""
+    return {start: Decimal(total) for start, total in totals.items() if total}

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from actors.domain import snapshots
+from actors.domain import payloads, snapshots
 from actors.domain.events import Event, Topic
 from actors.domain.ledger import Entry, EntryType, Ledger
 from actors.ownership import Ownership
@@ -132,7 +132,7 @@ class SnapshotTemplate:
         user = uuid4()
         ledger = Ledger(user)
         for event in population.setup_events(user, day):
-            ledger.accept(event)
+            ledger.accept(payloads.read(event.type.value, event.to_json()))  # as a shard reads it
         ids = tuple(str(budget).encode() for budget in ledger.budgets)
         goal = str(population.goal[user]).encode()
         return cls(snapshots.dump(ledger), (*ids, goal), goal, ledger.sequence)

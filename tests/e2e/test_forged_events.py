@@ -3,13 +3,13 @@ budget and takes no sequence number, a real record copied to another partition c
 ledger, a forged alert sends nothing, and each is dead-lettered."""
 
 import asyncio
-import dataclasses
 import json
 from functools import partial
 from typing import Any
 from uuid import uuid4
 
 import httpx
+import msgspec
 import psutil
 import ray
 
@@ -89,7 +89,7 @@ async def test_a_forged_transaction_changes_nothing_and_the_next_real_one_counts
         if e.user_id == account.id
     ]
     forged = [
-        dataclasses.replace(
+        msgspec.structs.replace(
             real,
             id=uuid4(),
             payload=dict(real.payload)

@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+from actors.domain import payloads
 from actors.domain.events import Event, Topic
 from actors.domain.ledger import Entry, EntryType, Ledger, spent_per_period
+from actors.domain.payloads import LedgerEvent, TransactionCreated
 from actors.domain.periods import Period
 
 TODAY = date(2024, 6, 12)  # a Wednesday; its week runs 10-16 June 2024
@@ -27,13 +29,15 @@ class Stream:
     def ledger(self) -> Ledger:
         return Ledger(user_id=self.user_id)
 
-    def _next(self, topic: Topic, payload: dict[str, Any], at: datetime = NOW) -> Event:
+    def _next(self, topic: Topic, payload: dict[str, Any], at: datetime = NOW) -> LedgerEvent:
+        """The event as a shard reads it: written as JSON, decoded into its typed schema."""
         self.sequence += 1
-        return Event(topic, self.user_id, at, {"sequence": self.sequence, **payload})
+        written = Event(topic, self.user_id, at, {"sequence": self.sequence, **payload})
+        return payloads.read(topic.value, written.to_json())
 
     # -- transactions
 
-    def create(self, entry: Entry, at: datetime = NOW) -> Event:
+    def create(self, entry: Entry, at: datetime = NOW) -> LedgerEvent:
         transaction_id = str(uuid4())
         self.entries[transaction_id] = entry
         payload = {
@@ -51,7 +55,7 @@ class Stream:
         day: date = TODAY,
         goal_id: UUID | None = None,
         at: datetime = NOW,
-    ) -> Event:
+    ) -> LedgerEvent:
         return self.create(Entry(Decimal(amount), EntryType.EXPENSE, category, day, goal_id), at)
 
     def income(
@@ -61,12 +65,12 @@ class Stream:
         day: date = TODAY,
         goal_id: UUID | None = None,
         at: datetime = NOW,
-    ) -> Event:
+    ) -> LedgerEvent:
         return self.create(Entry(Decimal(amount), EntryType.INCOME, category, day, goal_id), at)
 
-    def update(self, created: Event, at: datetime = NOW, **changes: Any) -> Event:
+    def update(self, created: LedgerEvent, at: datetime = NOW, **changes: Any) -> LedgerEvent:
         """Change the transaction `created` made: amount="12.00", category=..., day=..."""
-        transaction_id = created.payload["transaction_id"]
+        transaction_id = _transaction_id(created)
         old = self.entries[transaction_id]
         if "amount" in changes:
             changes["amount"] = Decimal(changes["amount"])
@@ -75,8 +79,8 @@ class Stream:
         payload = {"transaction_id": transaction_id, "old": _payload(old), "new": _payload(new)}
         return self._next(Topic.TRANSACTION_UPDATED, payload, at)
 
-    def delete(self, created: Event, at: datetime = NOW) -> Event:
-        transaction_id = created.payload["transaction_id"]
+    def delete(self, created: LedgerEvent, at: datetime = NOW) -> LedgerEvent:
+        transaction_id = _transaction_id(created)
         old = self.entries.pop(transaction_id)
         payload = {"transaction_id": transaction_id, "old": _payload(old)}
         return self._next(Topic.TRANSACTION_DELETED, payload, at)
@@ -92,7 +96,7 @@ class Stream:
         thresholds: Iterable[int] = (80, 100),
         today: date = TODAY,
         **rollover: str,
-    ) -> Event:
+    ) -> LedgerEvent:
         """`rollover`: rollover="surplus", starts_on="2024-05-01" as the service writes them."""
         definition = {
             "category": category,
@@ -124,7 +128,7 @@ class Stream:
             ),
         )
 
-    def delete_budget(self, budget_id: UUID, today: date = TODAY) -> Event:
+    def delete_budget(self, budget_id: UUID, today: date = TODAY) -> LedgerEvent:
         return self._next(
             Topic.BUDGET_CHANGED,
             {"budget_id": str(budget_id), "local_date": today.isoformat(), "budget": None},
@@ -132,7 +136,7 @@ class Stream:
 
     def goal(
         self, goal_id: UUID, target: str, name: str = "Bike", deadline: date | None = None
-    ) -> Event:
+    ) -> LedgerEvent:
         definition = {
             "name": name,
             "target_amount": target,
@@ -140,7 +144,7 @@ class Stream:
         }
         return self._next(Topic.GOAL_CHANGED, {"goal_id": str(goal_id), "goal": definition})
 
-    def delete_goal(self, goal_id: UUID) -> Event:
+    def delete_goal(self, goal_id: UUID) -> LedgerEvent:
         return self._next(Topic.GOAL_CHANGED, {"goal_id": str(goal_id), "goal": None})
 
 
@@ -152,7 +156,12 @@ def _payload(entry: Entry) -> dict[str, Any]:
     return entry.to_payload() | ({"recurring_id": str(SERIES)} if entry.recurring else {})
 
 
-def feed(ledger: Ledger, *events: Event) -> list[Event]:
+def _transaction_id(created: LedgerEvent) -> str:
+    assert isinstance(created.payload, TransactionCreated)
+    return str(created.payload.transaction_id)
+
+
+def feed(ledger: Ledger, *events: LedgerEvent) -> list[Event]:
     """Accept events one by one; all the alerts raised."""
     raised: list[Event] = []
     for event in events:

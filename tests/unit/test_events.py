@@ -52,7 +52,7 @@ def test_floats_and_unknown_types_are_refused(payload: dict[str, object]) -> Non
         b'{"id":"x","type":"user_registered","version":1,"user_id":"x",'
         b'"occurred_at":"2026-01-01T00:00:00+00:00","payload":{}}',
         _event().to_json().replace(b"user_registered", b"no_such_type"),
-        _event().to_json().replace(b"+00:00", b""),
+        _event().to_json().replace(b':00Z"', b':00"'),  # no time zone
         _event().to_json().replace(b'"version":1', b'"version":"1"'),
         _event().to_json().replace(b'"version":1', b'"version":true'),
         b"",

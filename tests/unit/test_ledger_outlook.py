@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
+from msgspec.structs import replace
+
 from actors.domain import snapshots
 from actors.domain.events import Event, Topic
 from actors.domain.forecast import Scheduled
@@ -154,7 +156,7 @@ def test_the_forecast_uses_the_users_date_of_the_change() -> None:
     stream, ledger = with_history("400.00")
     # On 29 June 380 spent leaves 1.5 days: 387.50 expected, no warning (on the 12th, one).
     event = stream.expense("380.00", day=date(2024, 6, 29))
-    late = Event(event.type, event.user_id, NOW, {**event.payload, "today": "2024-06-29"})
+    late = Event(event.type, event.user_id, NOW, replace(event.payload, today=date(2024, 6, 29)))
     assert forecast_alerts(feed(ledger, late)) == []
     assert ledger.budget_forecast(ledger.budgets[FOOD], date(2024, 6, 29)).projected_spent == D(
         "387.50"
@@ -201,7 +203,7 @@ def test_old_events_without_the_users_date_use_the_day_of_the_change() -> None:
         event.type,
         event.user_id,
         datetime(2024, 6, 12, 9, tzinfo=NOW.tzinfo),
-        {k: v for k, v in event.payload.items() if k != "today"},
+        replace(event.payload, today=None),
     )
     [warning] = forecast_alerts(feed(ledger, old))
     assert warning.payload["forecast_day"] == "2024-06-12"

@@ -1,18 +1,18 @@
 """Snapshots: a ledger stored with the shard's offsets comes back exactly as it was."""
 
-import json
 import random
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+import msgspec
 import pytest
 
 from actors.domain import snapshots
 from actors.domain.events import Event, Topic
 from actors.domain.ledger import Ledger
 from actors.domain.periods import Period
-from tests.unit.ledger_events import TODAY, Stream, achieved, alerts, feed
+from tests.unit.ledger_events import NOW, TODAY, Stream, achieved, alerts, feed
 from tests.unit.test_ledger import _random_history
 
 MAY_DAY = date(2024, 5, 20)
@@ -24,8 +24,13 @@ def restored(ledger: Ledger) -> Ledger:
     return snapshots.load(ledger.user_id, raw)
 
 
-def _no_floats(text: str) -> Decimal:
-    raise AssertionError(f"a float in a snapshot: {text}")
+def _no_floats(value: object) -> None:
+    assert not isinstance(value, float), f"a float in a snapshot: {value}"
+    for item in value.values() if isinstance(value, dict) else value:
+        if isinstance(item, dict | list):
+            _no_floats(item)
+        else:
+            assert not isinstance(item, float), f"a float in a snapshot: {item}"
 
 
 def test_an_empty_ledger_round_trips() -> None:
@@ -127,7 +132,7 @@ def test_held_events_round_trip_whole() -> None:
 def test_money_stays_exact_decimal_text() -> None:
     _, ledger, _ = _busy_ledger()
     raw = snapshots.dump(ledger)
-    json.loads(raw, parse_float=_no_floats)
+    _no_floats(msgspec.msgpack.decode(raw))
     copy = snapshots.load(ledger.user_id, raw)
     travel = copy.spent[("travel", Period.YEARLY, date(2024, 1, 1))]
     assert isinstance(travel, Decimal) and str(travel) == "0.10"
@@ -218,5 +223,31 @@ def test_a_snapshot_stored_before_the_sequence_was_named_loads_and_carries_on() 
     assert alerts(raised) == [("budget_exceeded", 100, "2024-06-01")]
     assert achieved(raised) == ["00000000-0000-4000-8000-0000000000a1"]
     assert ledger.sequence == 5 and ledger.pending == {}
-    rewritten = json.loads(snapshots.dump(ledger))
-    assert rewritten["s"] == 5 and "v" not in rewritten
+    rewritten = snapshots.dump(ledger)
+    assert rewritten[:1] != b"{" and snapshots.load(user, rewritten) == ledger
+
+
+# Stored as JSON, before snapshots were MessagePack: a budget with rollover, a goal reached,
+# and a number to step over.
+STORED_AS_JSON = (
+    b'{"s":4,"b":[["00000000-0000-4000-8000-0000000000b2","food","monthly","100.00",[80,100],'
+    b'{"2024-06-01":"85.00"},{},"surplus","2024-05-01",[],{}]],"g":[["00000000-0000-4000-8000-'
+    b'0000000000a2","Bike","50.00",null,"60.00","2024-06-12T09:30:00+00:00"]],"k":[9]}'
+)
+
+
+def test_a_snapshot_stored_as_json_loads_and_is_rewritten_compact() -> None:
+    user = UUID("00000000-0000-4000-8000-000000000002")
+    ledger = snapshots.load(user, STORED_AS_JSON)
+    [budget] = ledger.budgets.values()
+    assert (budget.rollover, budget.starts_on, budget.spent) == (
+        "surplus",
+        date(2024, 5, 1),
+        {date(2024, 6, 1): Decimal("85.00")},
+    )
+    [goal] = ledger.goals.values()
+    assert goal.saved == Decimal("60.00") and goal.achieved_at == NOW
+    assert ledger.sequence == 4 and ledger.skipped == {9}
+    compact = snapshots.dump(ledger)
+    assert len(compact) < len(STORED_AS_JSON)
+    assert snapshots.load(user, compact) == ledger
