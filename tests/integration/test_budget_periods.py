@@ -9,8 +9,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from actors.domain.events import Event
+from actors.domain import payloads
 from actors.domain.ledger import LEDGER_TOPICS, EntryType, Ledger
+from actors.domain.payloads import LedgerEvent
 from actors.domain.periods import Period, period_start
 from adapters import budgets, transactions, users
 from adapters.config import Settings
@@ -81,12 +82,12 @@ async def _spend(user: UUID, amount: str, when: str, kind: EntryType, category: 
     )
 
 
-async def _ledger_events(user: UUID) -> list[Event]:
+async def _ledger_events(user: UUID) -> list[LedgerEvent]:
     # Only the services' own: the session's ledger shards add the alerts they raise.
     topics = [topic.value for topic in LEDGER_TOPICS]
     rows = await OutboxEvent.filter(key=str(user), topic__in=topics)
-    events = [Event.from_json(bytes(row.value)) for row in rows]
-    return sorted(events, key=lambda event: event.payload["sequence"])
+    events = [payloads.read(row.topic, bytes(row.value)) for row in rows]
+    return sorted(events, key=lambda event: event.payload.sequence)
 
 
 def _spending(ledger: Ledger) -> dict[Period, dict[date, Decimal]]:
