@@ -92,6 +92,28 @@ def test_hmac_signed_with_the_public_key_is_refused() -> None:
         VERIFIER.verify(f"{header}.{body}.{_b64(mac.digest())}")
 
 
+def test_a_token_verified_before_is_refused_once_it_has_expired() -> None:
+    issued = _now()
+    token, expires_in = ISSUER.issue(uuid4(), uuid4(), issued)
+    VERIFIER.verify(token)
+    last_second = issued.timestamp() + expires_in - 1
+    assert VERIFIER.verify(token, now=last_second).role is Role.USER
+    with pytest.raises(TokenExpired):
+        VERIFIER.verify(token, now=last_second + 1)
+
+
+def test_a_changed_copy_of_a_verified_token_is_checked_on_its_own() -> None:
+    valid, _ = ISSUER.issue(uuid4(), uuid4(), _now())
+    VERIFIER.verify(valid)
+    head, _, signature = valid.split(".")
+    claims = _claims_of(valid) | {"role": "admin"}
+    with pytest.raises(InvalidToken):
+        VERIFIER.verify(f"{head}.{_b64(json.dumps(claims).encode())}.{signature}")
+    other = "B" if signature[10] == "A" else "A"  # a middle character: all its bits count
+    with pytest.raises(InvalidToken):
+        VERIFIER.verify(f"{valid[: valid.rindex('.') + 11]}{other}{signature[11:]}")
+
+
 def test_changed_payload_breaks_the_signature() -> None:
     valid, _ = ISSUER.issue(uuid4(), uuid4(), _now())
     head, _, signature = valid.split(".")
