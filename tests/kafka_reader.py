@@ -2,7 +2,9 @@
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Collection
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
@@ -37,6 +39,23 @@ async def read_records_until(
         bootstrap, topic, lambda rs: done(_values(rs)), within=within
     )
     return _values(records)
+
+
+async def dead_letters_naming(
+    bootstrap: str, topic: str, needles: Collection[str], count: int, *, within: float = 30.0
+) -> list[dict[str, Any]]:
+    """The dead letters on `topic` (a dead-letter topic) whose JSON names any of `needles`, read
+    until there are `count` of them; other tests' dead letters are passed over, whatever they
+    hold (a value or none)."""
+
+    def naming(values: list[bytes]) -> list[dict[str, Any]]:
+        wanted = [needle.encode() for needle in needles]
+        return [json.loads(v) for v in values if any(needle in v for needle in wanted)]
+
+    values = await read_records_until(
+        bootstrap, topic, lambda vs: len(naming(vs)) >= count, within=within
+    )
+    return naming(values)
 
 
 def _values(records: list[Record]) -> list[bytes]:

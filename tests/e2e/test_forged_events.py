@@ -3,7 +3,6 @@ budget and takes no sequence number, a real record copied to another partition c
 ledger, a forged alert sends nothing, and each is dead-lettered."""
 
 import asyncio
-import json
 from functools import partial
 from typing import Any
 from uuid import uuid4
@@ -22,7 +21,7 @@ from serve.system import RunningSystem
 from tests.e2e.identity import Account, create_budget, signup_and_login
 from tests.e2e.notifications import deliveries, stage
 from tests.eventually import eventually
-from tests.kafka_reader import read_records_until, read_until, read_whole_records_until
+from tests.kafka_reader import dead_letters_naming, read_until, read_whole_records_until
 from tests.kafka_writer import RawRecord, send_forged
 from tests.smtp_server import RecordingSmtp
 from tests.twilio_server import FakeTwilio
@@ -49,19 +48,11 @@ async def _dead_letters(
     settings: Settings, topic: Topic, forged: list[Event], copies: int = 1
 ) -> list[dict[str, Any]]:
     """The dead letters of the forged events, once there are `copies` for each."""
-    ids = [str(event.id) for event in forged]
-
-    def found(values: list[bytes]) -> list[dict[str, Any]]:
-        letters = [json.loads(value) for value in values]
-        return [letter for letter in letters if any(i in (letter["value"] or "") for i in ids)]
-
     assert settings.kafka_bootstrap
-    values = await read_records_until(
-        settings.kafka_bootstrap,
-        topic.dead_letter,
-        lambda vs: len(found(vs)) == copies * len(ids),
+    ids = [str(event.id) for event in forged]
+    return await dead_letters_naming(
+        settings.kafka_bootstrap, topic.dead_letter, ids, copies * len(ids)
     )
-    return found(values)
 
 
 def _refused(letters: list[dict[str, Any]]) -> bool:

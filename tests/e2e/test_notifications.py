@@ -4,7 +4,6 @@ real SMTP server and a Twilio-compatible server on loopback."""
 import json
 from collections import Counter
 from functools import partial
-from typing import Any
 from uuid import UUID
 
 import httpx
@@ -18,15 +17,11 @@ from serve.system import RunningSystem
 from tests.e2e.identity import signup_and_login, unique_email
 from tests.e2e.notifications import deliveries, stage
 from tests.eventually import eventually
-from tests.kafka_reader import read_records_until
+from tests.kafka_reader import dead_letters_naming
 from tests.kafka_writer import RawRecord, send_signed
 from tests.smtp_server import RecordingSmtp
 from tests.twilio_server import FakeTwilio
 from tests.unit import notification_events as n
-
-
-def _json(values: list[bytes]) -> list[dict[str, Any]]:
-    return [json.loads(value) for value in values]
 
 
 def _subjects(smtp: RecordingSmtp, email: str) -> Counter[str]:
@@ -165,16 +160,10 @@ async def test_an_invalid_number_is_not_retried_and_is_dead_lettered(
     exceeded = n.budget_exceeded(account.id)
     await stage(exceeded)
 
-    def mine(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [r for r in records if str(exceeded.id) in (r["value"] or "")]
-
     assert system.settings.kafka_bootstrap
-    values = await read_records_until(
-        system.settings.kafka_bootstrap,
-        Topic.BUDGET_EXCEEDED.dead_letter,
-        lambda vs: bool(mine(_json(vs))),
+    [dead] = await dead_letters_naming(
+        system.settings.kafka_bootstrap, Topic.BUDGET_EXCEEDED.dead_letter, [str(exceeded.id)], 1
     )
-    [dead] = mine(_json(values))
     message = json.loads(dead["value"])
     assert (message["kind"], message["channel"], message["recipient"]) == (
         "undeliverable",
@@ -246,15 +235,9 @@ async def test_an_unreadable_record_is_dead_lettered_and_the_stream_goes_on(
         lambda: "Goal reached: after the garbage" in _subjects(smtp_server, account.email)
     )
 
-    def mine(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [r for r in records if marker in json.dumps(r)]
-
-    values = await read_records_until(
-        system.settings.kafka_bootstrap,
-        Topic.GOAL_ACHIEVED.dead_letter,
-        lambda vs: len(mine(_json(vs))) == 2,
+    garbage, unreadable_payload = await dead_letters_naming(
+        system.settings.kafka_bootstrap, Topic.GOAL_ACHIEVED.dead_letter, [marker], 2
     )
-    garbage, unreadable_payload = mine(_json(values))
     assert garbage["value"].startswith("not json") and garbage["topic"] == "goal_achieved"
     assert "target_amount" in unreadable_payload["reason"]
 
