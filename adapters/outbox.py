@@ -3,8 +3,9 @@ Next: the trigger of migrations/0010_outbox_notify_when_resting.py wakes actors/
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from aiokafka import AIOKafkaProducer
@@ -69,11 +70,24 @@ async def _insert(connection: BaseDBAsyncClient, rows: list[tuple[UUID, str, str
         await connection.execute_many(sql, [list(row) for row in rows])
 
 
+@dataclass(frozen=True)
+class _Row:
+    seq: int
+    topic: str
+    key: str
+    value: bytes
+
+
 async def publish_pending(
-    producer: AIOKafkaProducer, event_key: EventKey, batch_size: int = 500
+    producer: AIOKafkaProducer,
+    event_key: EventKey,
+    batch_size: int = 500,
+    sent: Callable[[], None] = lambda: None,
 ) -> int:
     """Send the oldest unpublished events in order, each signed with the event key, and mark
-    them published; return how many.
+    them published; return how many. `sent` is called once the records are handed to the
+    producer (or there are none): from then on, another call may claim and send the rows after
+    them while this one waits for the broker's acknowledgements (its rows stay locked).
 
     A crash after the send and before the commit sends those events again on the next run:
     consumers are idempotent by event id, which is what makes at-least-once safe here.
@@ -84,41 +98,47 @@ async def publish_pending(
     record would meet again) is replaced by its dead letter, so that the rows after it go out.
     An unreachable broker raises, and the transaction leaves every row as it was.
     """
-    async with in_transaction() as connection:
-        rows = (
-            await OutboxEvent.filter(published_at=None)
-            .order_by("seq")
-            .limit(batch_size)
-            .select_for_update(skip_locked=True)
-            .using_db(connection)
-        )
-        if not rows:
-            return 0
-        answers: dict[int, asyncio.Future[object]] = {}
-        refused: dict[int, Exception] = {}
-        for row in rows:
-            try:
-                answers[row.seq] = await _send(producer, event_key, row.topic, row.key, row.value)
-            except kafka.RECORD_REFUSED as error:
-                refused[row.seq] = error
-        for seq, answer in answers.items():
-            try:
-                await answer
-            except kafka.RECORD_REFUSED as error:
-                refused[seq] = error
-        for row in rows:
-            if row.seq in refused:
-                letter = _dead_letter(row, refused[row.seq])
-                await dead_letters.record(connection, letter)
-                await _publish_dead_letter(producer, event_key, letter)
-        await (
-            OutboxEvent.filter(seq__in=[row.seq for row in rows])
-            .using_db(connection)
-            .update(published_at=datetime.now(UTC))
-        )
-        # Delivered at commit, once the broker has acknowledged every record of the batch.
-        await connection.execute_query("SELECT pg_notify($1, '')", [PUBLISHED_CHANNEL])
-    return len(rows)
+    try:
+        async with in_transaction() as connection:
+            # Plain SQL: the relay reads every event written, and ORM objects cost more.
+            _, found = await connection.execute_query(
+                "SELECT seq, topic, key, value FROM outbox WHERE published_at IS NULL"
+                " ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                [batch_size],
+            )
+            rows = [_Row(r["seq"], r["topic"], r["key"], bytes(r["value"])) for r in found]
+            if not rows:
+                return 0
+            answers: dict[int, asyncio.Future[object]] = {}
+            refused: dict[int, Exception] = {}
+            for row in rows:
+                try:
+                    answers[row.seq] = await _send(
+                        producer, event_key, row.topic, row.key, row.value
+                    )
+                except kafka.RECORD_REFUSED as error:
+                    refused[row.seq] = error
+            sent()
+            for seq, answer in answers.items():
+                try:
+                    await answer
+                except kafka.RECORD_REFUSED as error:
+                    refused[seq] = error
+            for row in rows:
+                if row.seq in refused:
+                    letter = _dead_letter(row, refused[row.seq])
+                    await dead_letters.record(connection, letter)
+                    await _publish_dead_letter(producer, event_key, letter)
+            # Marked and notified in one statement; the notice is delivered at commit, once
+            # the broker has acknowledged every record of the batch.
+            await connection.execute_query(
+                "WITH published AS (UPDATE outbox SET published_at = now()"
+                " WHERE seq = ANY($1::bigint[])) SELECT pg_notify($2, '')",
+                [[row.seq for row in rows], PUBLISHED_CHANNEL],
+            )
+        return len(rows)
+    finally:
+        sent()
 
 
 async def _send(
@@ -137,8 +157,8 @@ async def _send(
     return answer
 
 
-def _dead_letter(row: OutboxEvent, error: Exception) -> DeadLetter:
-    value = bytes(row.value)
+def _dead_letter(row: _Row, error: Exception) -> DeadLetter:
+    value = row.value
     letter = DeadLetter(row.topic, row.key.encode(), value, f"not published: {reason_of(error)}")
     # The row cannot be published: its dead letter goes to letter.dead_letter_topic instead.
     logs.dead_lettered(log, "outbox-relay", letter, error=True, row=row.seq, size=len(value))
