@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from actors.domain.dead_letter import DeadLetter
@@ -32,18 +33,43 @@ async def load_snapshots(users: Iterable[UUID]) -> list[tuple[UUID, bytes]]:
 
 
 async def save(consumer: str, checkpoint: Checkpoint) -> None:
-    async with in_transaction() as connection:
-        if checkpoint.snapshots:
-            await connection.execute_many(
+    """In one statement, which is its own transaction (one round trip): the snapshots, the
+    offsets and the alerts. Dead letters, rare, take a transaction around it."""
+    parts: list[tuple[str, list[object]]] = []
+    if checkpoint.snapshots:
+        users = list(checkpoint.snapshots)
+        parts.append(
+            (
                 "INSERT INTO ledger_snapshots (user_id, partition, state, updated_at)"
-                " VALUES ($1, $2, $3, now()) ON CONFLICT (user_id) DO UPDATE"
-                " SET partition = EXCLUDED.partition, state = EXCLUDED.state, updated_at = now()",
+                " SELECT *, now() FROM unnest($1::uuid[], $2::int[], $3::bytea[])"
+                " ON CONFLICT (user_id) DO UPDATE SET partition = EXCLUDED.partition,"
+                " state = EXCLUDED.state, updated_at = now()",
                 [
-                    [user, partition, state]
-                    for user, (partition, state) in checkpoint.snapshots.items()
+                    users,
+                    [checkpoint.snapshots[user][0] for user in users],
+                    [checkpoint.snapshots[user][1] for user in users],
                 ],
             )
-        await offsets.save(connection, consumer, checkpoint.offsets)
-        await outbox.stage(checkpoint.events, connection)
+        )
+    if checkpoint.offsets:
+        parts.append(offsets.upsert(_next(parts), consumer, checkpoint.offsets))
+    if checkpoint.events:  # only then: the outbox's trigger runs even for no row
+        parts.append(outbox.insert(_next(parts), outbox.rows_of(checkpoint.events)))
+    statement = " ".join(
+        ["WITH", ", ".join(f"part{i} AS ({sql})" for i, (sql, _) in enumerate(parts)), "SELECT 1"]
+    )
+    arguments = [argument for _, part in parts for argument in part]
+    if not checkpoint.dead_letters:
+        if parts:
+            await connections.get("default").execute_query(statement, arguments)
+        return
+    async with in_transaction() as connection:
+        if parts:
+            await connection.execute_query(statement, arguments)
         for letter in checkpoint.dead_letters:
             await outbox.stage_dead_letter(connection, letter)
+
+
+def _next(parts: list[tuple[str, list[object]]]) -> int:
+    """The number of the next statement part's first parameter."""
+    return 1 + sum(len(arguments) for _, arguments in parts)

@@ -35,10 +35,7 @@ async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
     """Add events to the outbox inside the caller's transaction. While the relay rests, a
     trigger (migration 0010) notifies it, and PostgreSQL delivers that at commit, never after a
     rollback."""
-    await _insert(
-        connection,
-        [(event.id, event.type.value, str(event.user_id), event.to_json()) for event in events],
-    )
+    await _insert(connection, rows_of(events))
 
 
 async def stage_dead_letter(connection: BaseDBAsyncClient, letter: DeadLetter) -> None:
@@ -58,16 +55,30 @@ async def stage_record(
     await _insert(connection, [(uuid4(), topic, key_text(key), value)])
 
 
-async def _insert(connection: BaseDBAsyncClient, rows: list[tuple[UUID, str, str, bytes]]) -> None:
-    # Plain SQL: this runs on every write, and the ORM's per-row objects cost more than the row.
+Row = tuple[UUID, str, str, bytes]  # event id, topic, key, value
+
+
+def rows_of(events: Sequence[Event]) -> list[Row]:
+    return [(event.id, event.type.value, str(event.user_id), event.to_json()) for event in events]
+
+
+def insert(first: int, rows: Sequence[Row]) -> tuple[str, list[object]]:
+    """One statement adding the rows (its parameters numbered from `first`), to run alone or
+    as a part of a larger one. An event id already staged is not staged again: an event made
+    again with the same id (an alert raised again by a replay) is the same event."""
     sql = (
         "INSERT INTO outbox (event_id, topic, key, value, created_at)"
-        " VALUES ($1, $2, $3, $4, now())"
+        f" SELECT *, now() FROM unnest(${first}::uuid[], ${first + 1}::text[],"
+        f" ${first + 2}::text[], ${first + 3}::bytea[])"
+        " ON CONFLICT (event_id) DO NOTHING"
     )
-    if len(rows) == 1:
-        await connection.execute_query(sql, list(rows[0]))
-    elif rows:
-        await connection.execute_many(sql, [list(row) for row in rows])
+    return sql, [list(column) for column in zip(*rows, strict=True)] or [[], [], [], []]
+
+
+async def _insert(connection: BaseDBAsyncClient, rows: list[Row]) -> None:
+    # Plain SQL: this runs on every write, and the ORM's per-row objects cost more than the row.
+    if rows:
+        await connection.execute_query(*insert(1, rows))
 
 
 @dataclass(frozen=True)
