@@ -1,4 +1,5 @@
-"""Where a ledger shard keeps its state: snapshots, offsets and raised events, saved atomically.
+"""Where a ledger shard keeps its state: snapshots and offsets saved atomically, with the events
+raised or the alerts staged ahead of them.
 Next: the relay publishes the alerts (actors/outbox_relay.py) and actors/messaging.py reads them."""
 
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ from adapters.offsets import Offsets
 
 @dataclass
 class Checkpoint:
-    """Everything one applied window of records changed, committed in one database transaction:
+    """Everything applied windows of records changed, committed in one database transaction:
     restarted, the shard resumes from the last checkpoint saved."""
 
     # user: (partition, state)
@@ -25,6 +26,16 @@ class Checkpoint:
     offsets: Offsets = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    def add(self, later: "Checkpoint") -> None:
+        """Take in what a later window changed: its snapshots and offsets replace these."""
+        self.snapshots |= later.snapshots
+        self.offsets |= later.offsets
+        self.events += later.events
+        self.dead_letters += later.dead_letters
+
+    def __bool__(self) -> bool:
+        return bool(self.snapshots or self.offsets or self.events or self.dead_letters)
 
 
 async def load_snapshots(users: Iterable[UUID]) -> list[tuple[UUID, bytes]]:
@@ -68,6 +79,14 @@ async def save(consumer: str, checkpoint: Checkpoint) -> None:
             await connection.execute_query(statement, arguments)
         for letter in checkpoint.dead_letters:
             await outbox.stage_dead_letter(connection, letter)
+
+
+async def stage_alerts(events: list[Event]) -> None:
+    """Alerts committed ahead of the checkpoint that holds the ledgers which raised them: their
+    ids are made of those ledgers' sequences (actors/ledger_shard.py), so the replay that
+    follows a crash before that checkpoint raises them again with the same ids, and the outbox
+    stages each id once."""
+    await connections.get("default").execute_query(*outbox.insert(1, outbox.rows_of(events)))
 
 
 def _next(parts: list[tuple[str, list[object]]]) -> int:
