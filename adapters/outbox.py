@@ -133,8 +133,9 @@ async def publish_now(producer: AIOKafkaProducer, event_key: EventKey, events: l
     failure rolls everything back (what reached the broker is sent again, as by the relay)."""
     async with in_transaction() as connection:
         sql, arguments = insert(1, rows_of(events))
-        async with connection.acquire_connection() as raw:  # tortoise returns no row of an INSERT
-            found = await raw.fetch(sql + " RETURNING seq, topic, key, value", *arguments)
+        _, found = await connection.execute_query(
+            sql + " RETURNING seq, topic, key, value", arguments
+        )
         rows = [_Row(r["seq"], r["topic"], r["key"], bytes(r["value"])) for r in found]
         if rows:
             await _publish(producer, event_key, rows, connection)
