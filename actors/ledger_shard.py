@@ -13,10 +13,9 @@ from uuid import UUID, uuid5
 
 import msgspec
 import ray
-from aiokafka import AIOKafkaProducer
 
 from actors import naming, placement
-from actors.actor_loop import LoopFailed, NotReady, Part
+from actors.actor_loop import LoopFailed, NotReady
 from actors.consumer_loop import ConsumerLoop, Window
 from actors.domain import payloads, snapshots
 from actors.domain.dead_letter import DeadLetter, reason_of
@@ -35,7 +34,7 @@ from actors.domain.signatures import EventKey
 from actors.due_dates import DueDates
 from actors.ledger_memory import LedgerMemory
 from actors.ownership import Ownership
-from adapters import kafka, ledger_store, logs, metrics, offsets, scheduled
+from adapters import ledger_store, logs, metrics, offsets, scheduled
 from adapters.config import Settings
 from adapters.ledger_store import Checkpoint
 from adapters.scheduled import Schedules
@@ -47,8 +46,7 @@ READ_WAIT_SECONDS = 5.0
 WINDOW_SECONDS = 0.05
 WINDOW_RECORDS = 10_000
 # The checkpoint (snapshots and offsets) is saved at most this often while records flow, at
-# once when they stop, and for any dead letter; the alerts of every window go ahead of it,
-# published by the shard itself (adapters/ledger_store.raise_alerts).
+# once when they stop, and for any dead letter; the alerts of every window go ahead of it.
 # A ledger written to by many windows in a second is saved once; a crash replays at most this.
 CHECKPOINT_SECONDS = 1.0
 
@@ -195,10 +193,7 @@ class LedgerShard:
         assert settings.event_key
         logs.configure(settings.log_format)
         self._name = naming.ledger_shard(index)
-        self._settings = settings
-        self._event_key = EventKey(settings.event_key)
-        self._decode = decoder(self._event_key)
-        self._producer: AIOKafkaProducer | None = None
+        self._decode = decoder(EventKey(settings.event_key))
         self._ledgers = LedgerMemory(settings.awake_ledgers, self._snapshots)
         # What the windows applied since the last checkpoint saved changed.
         self._unsaved = Checkpoint()
@@ -215,7 +210,6 @@ class LedgerShard:
             handle=self._apply,
             window_records=WINDOW_RECORDS,
             window_seconds=WINDOW_SECONDS,
-            before=[Part("a Kafka producer for the alerts", self._connect_producer)],
             quiet=self._save,
         )
         # The recurring series of the users it owns: one owner, as for their ledgers.
@@ -312,14 +306,13 @@ class LedgerShard:
         )
         # A failure of a save ends the actor: memory is ahead of the database, and the
         # restarted shard resumes from the last checkpoint saved.
-        alerts, checkpoint.events = checkpoint.events, []
-        if alerts:
-            assert self._producer is not None
-            await ledger_store.raise_alerts(self._producer, self._event_key, alerts)
         self._unsaved.add(checkpoint)
         due = time.monotonic() - self._saved_at >= CHECKPOINT_SECONDS
         if due or checkpoint.dead_letters or len(self._unsaved.snapshots) >= WINDOW_RECORDS:
             await self._save()
+        elif checkpoint.events:
+            await ledger_store.stage_alerts(checkpoint.events)
+            self._unsaved.events = []
         self._ledgers.settle(
             {user_id: state for user_id, (_, state) in checkpoint.snapshots.items()}
         )
@@ -329,13 +322,10 @@ class LedgerShard:
         letters = Counter(letter.topic for letter in checkpoint.dead_letters)
         metrics.events_applied(self._name, Counter(record.topic for record in window) - letters)
         metrics.dead_letters(self._name, letters)
-        metrics.alerts(Counter(alert.type.value for alert in alerts))
-
-    async def _connect_producer(self) -> None:
-        self._producer = await kafka.started_producer(self._settings)
+        metrics.alerts(Counter(alert.type.value for alert in checkpoint.events))
 
     async def _save(self) -> None:
-        """Save the checkpoint: the snapshots and offsets, with the dead letters."""
+        """Save the checkpoint, with the alerts not staged yet."""
         if self._unsaved:
             await ledger_store.save(CONSUMER, self._unsaved)
             self._unsaved = Checkpoint()

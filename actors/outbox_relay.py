@@ -68,7 +68,14 @@ class OutboxRelay:
         return self._published
 
     async def _connect_kafka(self) -> None:
-        self._producer = await kafka.started_producer(self._settings)
+        producer = kafka.producer(self._settings)
+        try:
+            await producer.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise
+        self._producer = producer
 
     async def _listen(self) -> None:
         assert self._settings.database_url

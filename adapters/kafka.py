@@ -127,18 +127,6 @@ def producer(settings: Settings) -> AIOKafkaProducer:
     return AIOKafkaProducer(**client_options(settings), acks="all", linger_ms=2)
 
 
-async def started_producer(settings: Settings) -> AIOKafkaProducer:
-    """A producer connected to the broker (stopped again if it cannot connect)."""
-    started = producer(settings)
-    try:
-        await started.start()
-    except BaseException:
-        with contextlib.suppress(Exception):
-            await started.stop()
-        raise
-    return started
-
-
 def consumer(settings: Settings) -> AIOKafkaConsumer:
     """A consumer outside any group: `resume` assigns its partitions and seeks its offsets."""
     return AIOKafkaConsumer(

@@ -2,23 +2,18 @@
 raised or the alerts staged ahead of them.
 Next: the relay publishes the alerts (actors/outbox_relay.py) and actors/messaging.py reads them."""
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from aiokafka import AIOKafkaProducer
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from actors.domain.dead_letter import DeadLetter, reason_of
+from actors.domain.dead_letter import DeadLetter
 from actors.domain.events import Event
-from actors.domain.signatures import EventKey
 from adapters import offsets, outbox
 from adapters.models import LedgerSnapshot
 from adapters.offsets import Offsets
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -86,19 +81,12 @@ async def save(consumer: str, checkpoint: Checkpoint) -> None:
             await outbox.stage_dead_letter(connection, letter)
 
 
-async def raise_alerts(
-    producer: AIOKafkaProducer, event_key: EventKey, events: list[Event]
-) -> None:
-    """Alerts go ahead of the checkpoint that holds the ledgers which raised them, published at
-    once rather than by the relay's next look (outbox.publish_now); staged for the relay if that
-    fails. Their ids are made of those ledgers' sequences (actors/ledger_shard.py), so the replay
-    that follows a crash before that checkpoint raises them again with the same ids, and the
-    outbox stages (and so publishes) each id once."""
-    try:
-        await outbox.publish_now(producer, event_key, events)
-    except Exception as error:
-        log.warning("alerts left to the relay: %s", reason_of(error))
-        await connections.get("default").execute_query(*outbox.insert(1, outbox.rows_of(events)))
+async def stage_alerts(events: list[Event]) -> None:
+    """Alerts committed ahead of the checkpoint that holds the ledgers which raised them: their
+    ids are made of those ledgers' sequences (actors/ledger_shard.py), so the replay that
+    follows a crash before that checkpoint raises them again with the same ids, and the outbox
+    stages each id once."""
+    await connections.get("default").execute_query(*outbox.insert(1, outbox.rows_of(events)))
 
 
 def _next(parts: list[tuple[str, list[object]]]) -> int:

@@ -102,8 +102,8 @@ async def publish_pending(
 
     A crash after the send and before the commit sends those events again on the next run:
     consumers are idempotent by event id, which is what makes at-least-once safe here.
-    Signed here, as they leave, rather than when staged: every record we publish goes through
-    this module, and a broker that lost its log gets the kept events signed with the key in use.
+    Signed here, as they leave, rather than when staged: this is the one place that publishes,
+    and a broker that lost its log gets the kept events signed with the key in use.
 
     A row that cannot be published (too large for the broker, or any error that the same
     record would meet again) is replaced by its dead letter, so that the rows after it go out.
@@ -120,61 +120,36 @@ async def publish_pending(
             rows = [_Row(r["seq"], r["topic"], r["key"], bytes(r["value"])) for r in found]
             if not rows:
                 return 0
-            await _publish(producer, event_key, rows, connection, sent)
+            answers: dict[int, asyncio.Future[object]] = {}
+            refused: dict[int, Exception] = {}
+            for row in rows:
+                try:
+                    answers[row.seq] = await _send(
+                        producer, event_key, row.topic, row.key, row.value
+                    )
+                except kafka.RECORD_REFUSED as error:
+                    refused[row.seq] = error
+            sent()
+            for seq, answer in answers.items():
+                try:
+                    await answer
+                except kafka.RECORD_REFUSED as error:
+                    refused[seq] = error
+            for row in rows:
+                if row.seq in refused:
+                    letter = _dead_letter(row, refused[row.seq])
+                    await dead_letters.record(connection, letter)
+                    await _publish_dead_letter(producer, event_key, letter)
+            # Marked and notified in one statement; the notice is delivered at commit, once
+            # the broker has acknowledged every record of the batch.
+            await connection.execute_query(
+                "WITH published AS (UPDATE outbox SET published_at = now()"
+                " WHERE seq = ANY($1::bigint[])) SELECT pg_notify($2, '')",
+                [[row.seq for row in rows], PUBLISHED_CHANNEL],
+            )
         return len(rows)
     finally:
         sent()
-
-
-async def publish_now(producer: AIOKafkaProducer, event_key: EventKey, events: list[Event]) -> None:
-    """Stage events and publish them at once, without waiting for the relay: staged, sent and
-    marked published in one transaction, so the relay never sees them unpublished. An event id
-    already staged (an alert raised again by a replay) is neither staged nor sent again. A
-    failure rolls everything back (what reached the broker is sent again, as by the relay)."""
-    async with in_transaction() as connection:
-        sql, arguments = insert(1, rows_of(events))
-        _, found = await connection.execute_query(
-            sql + " RETURNING seq, topic, key, value", arguments
-        )
-        rows = [_Row(r["seq"], r["topic"], r["key"], bytes(r["value"])) for r in found]
-        if rows:
-            await _publish(producer, event_key, rows, connection)
-
-
-async def _publish(
-    producer: AIOKafkaProducer,
-    event_key: EventKey,
-    rows: list[_Row],
-    connection: BaseDBAsyncClient,
-    sent: Callable[[], None] = lambda: None,
-) -> None:
-    """Send the rows in order, dead-letter those the broker refuses, and mark them all published
-    in the caller's transaction; `sent` once they are handed to the producer."""
-    answers: dict[int, asyncio.Future[object]] = {}
-    refused: dict[int, Exception] = {}
-    for row in rows:
-        try:
-            answers[row.seq] = await _send(producer, event_key, row.topic, row.key, row.value)
-        except kafka.RECORD_REFUSED as error:
-            refused[row.seq] = error
-    sent()
-    for seq, answer in answers.items():
-        try:
-            await answer
-        except kafka.RECORD_REFUSED as error:
-            refused[seq] = error
-    for row in rows:
-        if row.seq in refused:
-            letter = _dead_letter(row, refused[row.seq])
-            await dead_letters.record(connection, letter)
-            await _publish_dead_letter(producer, event_key, letter)
-    # Marked and notified in one statement; the notice is delivered at commit, once the broker
-    # has acknowledged every record of the batch.
-    await connection.execute_query(
-        "WITH published AS (UPDATE outbox SET published_at = now()"
-        " WHERE seq = ANY($1::bigint[])) SELECT pg_notify($2, '')",
-        [[row.seq for row in rows], PUBLISHED_CHANNEL],
-    )
 
 
 async def _send(

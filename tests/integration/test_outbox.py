@@ -44,26 +44,6 @@ async def test_a_committed_unsent_event_is_published_once(db: Settings) -> None:
     assert [e.id for e in events].count(event.id) == 1
 
 
-async def test_an_event_published_at_once_again_is_published_once(db: Settings) -> None:
-    # As a shard publishes an alert, then again after a crash and a replay (the same id).
-    assert db.kafka_bootstrap and db.event_key
-    event = Event(Topic.BUDGET_WARNING, uuid4(), datetime.now(UTC), {"threshold": 80})
-    producer = await kafka.started_producer(db)
-    try:
-        for _ in range(2):
-            await outbox.publish_now(producer, EventKey(db.event_key), [event])
-        # The relay finds nothing of it to publish.
-        await outbox.publish_pending(producer, EventKey(db.event_key))
-    finally:
-        await producer.stop()
-    [row] = await OutboxEvent.filter(event_id=event.id)
-    assert row.published_at is not None
-    events = await read_until(
-        db.kafka_bootstrap, Topic.BUDGET_WARNING, lambda es: any(e.id == event.id for e in es)
-    )
-    assert [e.id for e in events].count(event.id) == 1
-
-
 async def test_published_records_carry_a_signature_the_broker_hands_back_intact(
     db: Settings,
 ) -> None:
