@@ -208,6 +208,7 @@ async def measure(server_url: str, requests: int, rounds: int) -> None:
             await _remember_positions(ledger, people)
             for route in ROUTES:
                 await _run(caller, route, tokens, 200)  # warm up
+            least: dict[str, float] = {}
             for number in range(rounds):
                 await _remember_positions(ledger, people)
                 for route in ROUTES:
@@ -217,12 +218,16 @@ async def measure(server_url: str, requests: int, rounds: int) -> None:
                     seconds = time.perf_counter() - began
                     cpu = time.process_time() - cpu
                     server = await _backends_cpu(admin, name) - server_before
+                    least[route] = min(least.get(route, cpu), cpu)
                     print(
                         f"round {number + 1} {route:22} {requests / seconds:7,.0f} req/s, CPU per"
                         f" request {1e6 * cpu / requests:5.0f} µs in the app,"
                         f" {1e6 * server / requests:4.0f} µs in PostgreSQL",
                         flush=True,
                     )
+            # The least of the rounds: the others' jobs on a shared machine only ever add to it.
+            for route, cpu in least.items():
+                print(f"least {route:22} {1e6 * cpu / requests:5.0f} µs in the app", flush=True)
             await revoked.stop()
         finally:
             await database.disconnect()
@@ -234,7 +239,7 @@ async def measure(server_url: str, requests: int, rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.gateway", description=__doc__)
     parser.add_argument("--requests", type=int, default=4_000, help="per route and round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
     url = Settings().database_url
     assert url, "set DATABASE_URL to a PostgreSQL server on this machine"
