@@ -13,9 +13,8 @@ from actors.domain.tokens import AccessTokenVerifier
 from adapters import database, logs
 from adapters.config import Settings
 from adapters.revocations import RevokedSessions
-from serve import errors, request_metrics, response_headers
+from serve import errors, middleware
 from serve.auth import Authenticator
-from serve.body_limit import BodyLimit
 from serve.ledger_reader import LedgerReader
 from serve.routes import (
     admin,
@@ -54,10 +53,8 @@ def build_api(*, docs: bool = True) -> FastAPI:
         if docs
         else FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **about)
     )
-    api.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
-    request_metrics.install(api)
     errors.install(api)
-    response_headers.install(api)
+    middleware.install(api, max_body_bytes=MAX_BODY_BYTES)
     every = (health, users, tokens, transactions, recurring, budgets, forecasts, goals, admin)
     for routes in (*every, panel):
         api.include_router(routes.router)
