@@ -7,13 +7,14 @@ Each round measures the no-op (`GET /api/health`), the reads (`GET /api/budget`,
 `GET /api/goal`: the replica's copy answers, as in steady state, so no shard is called) and the
 write (`POST /api/transaction`): the process's CPU time per request, which is the app's share
 of a replica's cost (the HTTP server and Serve's own are not in it), PostgreSQL's backends
-apart."""
+apart; then the Python function calls per request, which others' load does not change."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import sys
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -41,6 +42,7 @@ from serve.gateway import build_api
 from serve.ledger_reader import LedgerReader
 
 TASKS = 32
+CALLS_COUNTED_OVER = 320
 ROUTES = ("GET /api/health", "GET /api/budget", "GET /api/goal", "POST /api/transaction")
 WRITE_BODY = json.dumps({"amount": "1.25", "type": "expense", "category": "food"}).encode()
 
@@ -181,6 +183,29 @@ async def _remember_positions(ledger: LedgerReader, people: list[UUID]) -> None:
         ledger._cache.put(person, sequence, ("goals", day), [_goal()])
 
 
+async def _count_calls(
+    caller: Caller, ledger: LedgerReader, people: list[UUID], tokens: list[str]
+) -> None:
+    """Python function calls (and calls into C) per request: unlike CPU time, the same on a busy
+    machine as on a quiet one, so a change to the app's own work shows even under others' load."""
+    await _remember_positions(ledger, people)
+    calls = 0
+
+    def count(_frame: object, event: str, _arg: object) -> None:
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
+    for route in ROUTES:
+        calls = 0
+        sys.setprofile(count)
+        try:
+            await _run(caller, route, tokens, CALLS_COUNTED_OVER)
+        finally:
+            sys.setprofile(None)
+        print(f"calls {route:22} {calls / CALLS_COUNTED_OVER:5.0f} per request", flush=True)
+
+
 async def measure(server_url: str, requests: int, rounds: int) -> None:
     name = f"ledgerflow_bench_{uuid4().hex[:8]}"
     admin = await asyncpg.connect(server_url)
@@ -228,6 +253,7 @@ async def measure(server_url: str, requests: int, rounds: int) -> None:
             # The least of the rounds: the others' jobs on a shared machine only ever add to it.
             for route, cpu in least.items():
                 print(f"least {route:22} {1e6 * cpu / requests:5.0f} µs in the app", flush=True)
+            await _count_calls(caller, ledger, people, tokens)
             await revoked.stop()
         finally:
             await database.disconnect()
