@@ -53,7 +53,8 @@ async def listing(user: CurrentUser, ledger: LedgerReads) -> Response:
     """Every budget with its position in the current period of your time zone."""
     sequence, today = await ledger.last_sequence(user.user_id)
     positions = await ledger.budgets(user.user_id, sequence, today)
-    return answers.many(sorted(positions, key=lambda p: (p.category, p.period)), BudgetOut)
+    ordered = sorted(positions, key=lambda p: (p.category, p.period))
+    return answers.many(ordered, BudgetOut)
 
 
 @router.get("/{budget_id}", response_model=BudgetOut)

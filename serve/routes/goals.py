@@ -37,7 +37,8 @@ async def create(user: CurrentUser, body: GoalIn, ledger: LedgerReads) -> GoalOu
 async def listing(user: CurrentUser, ledger: LedgerReads) -> Response:
     sequence, today = await ledger.last_sequence(user.user_id)
     positions = await ledger.goals(user.user_id, sequence, today)
-    return answers.many(sorted(positions, key=lambda g: g.name), GoalOut)
+    ordered = sorted(positions, key=lambda g: g.name)
+    return answers.many(ordered, GoalOut)
 
 
 @router.get("/{goal_id}", response_model=GoalOut)
