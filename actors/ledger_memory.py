@@ -2,6 +2,7 @@
 used as objects, the rest as snapshot bytes."""
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from uuid import UUID
 
@@ -83,7 +84,9 @@ class LedgerMemory:
     def settle(self, saved: Mapping[UUID, bytes]) -> None:
         """Put the least recently used to rest, beyond the limit; `saved` holds snapshots just
         written, which spare dumping those ledgers again."""
-        while len(self._awake) > self._awake_limit:
-            user_id, ledger = next(iter(self._awake.items()))
-            del self._awake[user_id]
+        # The oldest taken in one pass: taking the first again and again would scan, each time,
+        # every slot already emptied at the front of the dict.
+        oldest = list(itertools.islice(self._awake, max(len(self._awake) - self._awake_limit, 0)))
+        for user_id in oldest:
+            ledger = self._awake.pop(user_id)
             self._resting[user_id] = saved.get(user_id) or snapshots.dump(ledger)

@@ -73,6 +73,9 @@ class Expected:
     periods: int  # periods of history it rests on
 
 
+NO_HISTORY = Expected(ZERO, ZERO, Method.PACE, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Forecast:
     today: date
@@ -135,7 +138,7 @@ def expected(period: Period, totals: Mapping[date, Decimal], start: date) -> Exp
     periods before it (`history`)."""
     before = [totals[day] for day in sorted(totals) if day < start]
     if not before:
-        return Expected(ZERO, ZERO, Method.PACE, 0)
+        return NO_HISTORY
     level, spread = _level(before[-RECENT:])
     if len(before) < MIN_HISTORY:
         return Expected(level, spread, Method.RECENT_AND_PACE, len(before))
