@@ -25,8 +25,10 @@ class LedgerMemory:
     def __init__(self, awake: int, fetch: Fetch) -> None:
         self._awake_limit = awake
         self._fetch = fetch
-        self._awake: dict[UUID, Ledger] = {}  # insertion order is recency: oldest first
-        self._resting: dict[UUID, bytes] = {}
+        # Keyed by the user id's integer: an int, unlike a UUID, is not tracked by the garbage
+        # collector (whose full collections walk every tracked object) and hashes in C.
+        self._awake: dict[int, Ledger] = {}  # insertion order is recency: oldest first
+        self._resting: dict[int, bytes] = {}
         self._loading: dict[UUID, asyncio.Future[None]] = {}
 
     async def load(self, users: Iterable[UUID]) -> None:
@@ -54,21 +56,23 @@ class LedgerMemory:
 
     def forget(self, user_id: UUID) -> None:
         """Drop a ledger that may be ahead of its saved snapshot: the next load reads that."""
-        self._awake.pop(user_id, None)
-        self._resting.pop(user_id, None)
+        self._awake.pop(user_id.int, None)
+        self._resting.pop(user_id.int, None)
 
     def __contains__(self, user_id: UUID) -> bool:
-        return user_id in self._awake or user_id in self._resting
+        key = user_id.int
+        return key in self._awake or key in self._resting
 
     def __len__(self) -> int:
         return len(self._awake) + len(self._resting)
 
     def get(self, user_id: UUID) -> Ledger:
         """The user's ledger, woken if it was resting, and now the most recently used."""
-        ledger = self._awake.pop(user_id, None)
+        key = user_id.int
+        ledger = self._awake.pop(key, None)
         if ledger is None:
-            ledger = snapshots.load(user_id, self._resting.pop(user_id))
-        self._awake[user_id] = ledger
+            ledger = snapshots.load(user_id, self._resting.pop(key))
+        self._awake[key] = ledger
         return ledger
 
     def sequence(self, user_id: UUID) -> int:
@@ -77,9 +81,9 @@ class LedgerMemory:
     def add(self, user_id: UUID, state: bytes | None) -> None:
         """A ledger loaded from storage (or a new one, with no state): it rests until needed."""
         if state is None:
-            self._awake[user_id] = Ledger(user_id)
+            self._awake[user_id.int] = Ledger(user_id)
         else:
-            self._resting[user_id] = state
+            self._resting[user_id.int] = state
 
     def settle(self, saved: Mapping[UUID, bytes]) -> None:
         """Put the least recently used to rest, beyond the limit; `saved` holds snapshots just
@@ -87,6 +91,6 @@ class LedgerMemory:
         # The oldest taken in one pass: taking the first again and again would scan, each time,
         # every slot already emptied at the front of the dict.
         oldest = list(itertools.islice(self._awake, max(len(self._awake) - self._awake_limit, 0)))
-        for user_id in oldest:
-            ledger = self._awake.pop(user_id)
-            self._resting[user_id] = saved.get(user_id) or snapshots.dump(ledger)
+        for key in oldest:
+            ledger = self._awake.pop(key)
+            self._resting[key] = saved.get(ledger.user_id) or snapshots.dump(ledger)

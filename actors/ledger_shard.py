@@ -106,13 +106,11 @@ async def apply_window(
     checkpoint.events = [alert for alerts in raised.values() for alert in alerts]
     # A UTC date is near enough: what is kept reaches years back.
     today = today or datetime.now(UTC).date()
-    for user_id in partitions:
-        ledgers.get(user_id).forget_before(today)
-        ledgers.get(user_id).schedule = None
-    checkpoint.snapshots = {
-        user_id: (partition, snapshots.dump(ledgers.get(user_id)))
-        for user_id, partition in partitions.items()
-    }
+    for user_id, partition in partitions.items():
+        ledger = ledgers.get(user_id)
+        ledger.forget_before(today)
+        ledger.schedule = None
+        checkpoint.snapshots[user_id] = (partition, snapshots.dump(ledger))
     return checkpoint
 
 
