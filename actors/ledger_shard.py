@@ -12,7 +12,7 @@ from uuid import UUID
 
 import ray
 
-from actors import naming, placement
+from actors import ledger_memory, naming, placement
 from actors.actor_loop import LoopFailed, NotReady
 from actors.consumer_loop import ConsumerLoop, Window
 from actors.domain import payloads, snapshots
@@ -190,6 +190,7 @@ class LedgerShard:
         self._due_dates = DueDates(
             f"{naming.ledger_shard(index)} due dates", partitions, self._consumer.loop.ready
         )
+        ledger_memory.collect_less()
 
     # -- reads
 
