@@ -49,7 +49,7 @@ def _records(population: Population, users: list[UUID], count: int, seed: int) -
     return records
 
 
-async def _run(users: int, events: int, decoded: bool) -> dict[str, float]:
+async def _run(users: int, events: int, decoded: bool, awake: int = AWAKE) -> dict[str, float]:
     """CPU seconds per event of `events` transactions over `users` users who rest as
     snapshots at first; `decoded`: records decoded before the clock starts."""
     day = datetime.now(UTC).date()
@@ -73,7 +73,7 @@ async def _run(users: int, events: int, decoded: bool) -> dict[str, float]:
     gc.collect()
     thresholds = gc.get_threshold()
     getattr(ledger_memory, "collect_less", gc.freeze)()
-    ledgers = LedgerMemory(AWAKE, fetch)
+    ledgers = LedgerMemory(awake, fetch)
 
     def decode(record: _Record) -> LedgerEvent:
         event = cache.pop(id(record), None)
@@ -106,16 +106,18 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--big", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--awake", type=int, default=AWAKE, help="ledgers kept as objects")
     args = parser.parse_args()
     template = SnapshotTemplate.build(datetime.now(UTC).date())
     result: dict[str, object] = {
+        "awake": args.awake,
         "python_bytes_per_awake_ledger": memory.python_bytes_per_user(template, 20_000),
         "snapshot_bytes": len(template.state),
     }
     for users in (args.small, args.big):
         for decoded in (False, True):
             runs = [
-                asyncio.run(_run(users, args.events, decoded))["us_per_event"]
+                asyncio.run(_run(users, args.events, decoded, args.awake))["us_per_event"]
                 for _ in range(args.repeat)
             ]
             name = f"{users}_users_{'apply_only' if decoded else 'decode_and_apply'}"
