@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from statistics import median
 
-from actors.domain.money import ZERO, cents
+from actors.domain.money import ZERO, Amount, cents
 from actors.domain.periods import (
     Period,
     days_in,
@@ -167,10 +167,11 @@ def project(
 
 
 def variable_spending(
-    spent: Mapping[date, Decimal], recurring: Mapping[date, Decimal]
-) -> dict[date, Decimal]:
-    """What was spent per period apart from what recurring series wrote."""
-    return {day: total - recurring.get(day, ZERO) for day, total in spent.items()}
+    spent: Mapping[date, Amount], recurring: Mapping[date, Amount]
+) -> dict[date, Amount]:
+    """What was spent per period apart from what recurring series wrote (Decimal amounts or
+    integer cents, the answer in the same unit)."""
+    return {day: total - recurring.get(day, 0) for day, total in spent.items()}
 
 
 def finish(

@@ -102,11 +102,9 @@ class Budget(msgspec.Struct, array_like=True, gc=False, omit_defaults=True):
         first = period_start(self.period, today)
         if all(start >= first for start in self.spent):
             return forecast.NO_HISTORY  # what the history of no earlier period makes of it
-        variable = {
-            start: from_cents(total - self.recurring.get(start, 0))
-            for start, total in self.spent.items()
-        }
-        history = forecast.history(self.period, variable, today)
+        variable = forecast.variable_spending(self.spent, self.recurring)
+        in_decimal = {start: from_cents(total) for start, total in variable.items()}
+        history = forecast.history(self.period, in_decimal, today)
         return forecast.expected(self.period, history, first)
 
     def may_foresee(
