@@ -26,7 +26,7 @@ from actors.ownership import Ownership
 from tests.bench import memory
 from tests.bench.seed import Population, SnapshotTemplate
 
-AWAKE = 20_000  # the shard's default (LEDGERFLOW_AWAKE_LEDGERS)
+AWAKE = 5_000  # the shard's default (LEDGERFLOW_AWAKE_LEDGERS)
 
 
 @dataclass(frozen=True, slots=True)
