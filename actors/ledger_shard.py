@@ -14,7 +14,7 @@ from uuid import UUID, uuid5
 import msgspec
 import ray
 
-from actors import naming, placement
+from actors import ledger_memory, naming, placement
 from actors.actor_loop import LoopFailed, NotReady
 from actors.consumer_loop import ConsumerLoop, Window
 from actors.domain import payloads, snapshots
@@ -112,13 +112,11 @@ async def apply_window(
     checkpoint.events = [alert for alerts in raised.values() for alert in alerts]
     # A UTC date is near enough: what is kept reaches years back.
     today = today or datetime.now(UTC).date()
-    for user_id in partitions:
-        ledgers.get(user_id).forget_before(today)
-        ledgers.get(user_id).schedule = None
-    checkpoint.snapshots = {
-        user_id: (partition, snapshots.dump(ledgers.get(user_id)))
-        for user_id, partition in partitions.items()
-    }
+    for user_id, partition in partitions.items():
+        ledger = ledgers.get(user_id)
+        ledger.forget_before(today)
+        ledger.schedule = None
+        checkpoint.snapshots[user_id] = (partition, snapshots.dump(ledger))
     return checkpoint
 
 
@@ -216,6 +214,7 @@ class LedgerShard:
         self._due_dates = DueDates(
             f"{naming.ledger_shard(index)} due dates", partitions, self._consumer.loop.ready
         )
+        ledger_memory.collect_less()
 
     # -- reads
 

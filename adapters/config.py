@@ -68,8 +68,9 @@ class Settings(BaseSettings):
     kafka_partitions: int = Field(8, ge=1, validation_alias="LEDGERFLOW_KAFKA_PARTITIONS")
     # Each shard is a process owning partitions p with p % shards == its index.
     ledger_shards: int = Field(2, ge=1, validation_alias="LEDGERFLOW_LEDGER_SHARDS")
-    # Ledgers a shard keeps as objects; the rest rest as compact snapshots (see LedgerMemory).
-    awake_ledgers: int = Field(20_000, ge=1, validation_alias="LEDGERFLOW_AWAKE_LEDGERS")
+    # Ledgers a shard keeps as objects; the rest rest as compact snapshots (see LedgerMemory),
+    # which wake in a few microseconds.
+    awake_ledgers: int = Field(5_000, ge=1, validation_alias="LEDGERFLOW_AWAKE_LEDGERS")
     # Serve's throughput-optimised mode with the HAProxy ingress; off with 0.
     fast_mode: bool = Field(True, validation_alias="LEDGERFLOW_FAST_MODE")
     num_cpus: int | None = Field(None, validation_alias="LEDGERFLOW_NUM_CPUS")

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from statistics import median
 
-from actors.domain.money import ZERO, cents
+from actors.domain.money import ZERO, Amount, cents
 from actors.domain.periods import (
     Period,
     days_in,
@@ -71,6 +71,9 @@ class Expected:
     spread: Decimal
     method: Method
     periods: int  # periods of history it rests on
+
+
+NO_HISTORY = Expected(ZERO, ZERO, Method.PACE, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,7 @@ def expected(period: Period, totals: Mapping[date, Decimal], start: date) -> Exp
     periods before it (`history`)."""
     before = [totals[day] for day in sorted(totals) if day < start]
     if not before:
-        return Expected(ZERO, ZERO, Method.PACE, 0)
+        return NO_HISTORY
     level, spread = _level(before[-RECENT:])
     if len(before) < MIN_HISTORY:
         return Expected(level, spread, Method.RECENT_AND_PACE, len(before))
@@ -164,10 +167,11 @@ def project(
 
 
 def variable_spending(
-    spent: Mapping[date, Decimal], recurring: Mapping[date, Decimal]
-) -> dict[date, Decimal]:
-    """What was spent per period apart from what recurring series wrote."""
-    return {day: total - recurring.get(day, ZERO) for day, total in spent.items()}
+    spent: Mapping[date, Amount], recurring: Mapping[date, Amount]
+) -> dict[date, Amount]:
+    """What was spent per period apart from what recurring series wrote (Decimal amounts or
+    integer cents, the answer in the same unit)."""
+    return {day: total - recurring.get(day, 0) for day, total in spent.items()}
 
 
 def finish(

@@ -11,10 +11,12 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from actors.domain import forecast
 from actors.domain.events import Event, Topic
 from actors.domain.forecast import Expected, Forecast, Scheduled
-from actors.domain.money import ZERO, cents, percent_of, reaches
+from actors.domain.money import ZERO, Amount, cents, from_cents, percent_of, reaches, to_cents
 from actors.domain.payloads import (
     BudgetChanged,
     Entry,
@@ -49,74 +51,80 @@ class BudgetStatus(StrEnum):
     EXCEEDED = "exceeded"
 
 
-@dataclass(slots=True)
-class Budget:
+class Budget(msgspec.Struct, array_like=True, gc=False, omit_defaults=True):
+    """A budget, in integer cents, as it is kept in memory and in its ledger's snapshot: a
+    compact struct that the garbage collector does not track (it holds no cycle)."""
+
     id: UUID
     category: str
     period: Period
-    limit: Decimal
+    limit: int
     thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
     # Spending in the budget's category per period start (only periods with any), kept for
     # the periods that forecasts and rollover read (see `keeps_from`).
-    spent: dict[date, Decimal] = field(default_factory=dict)
+    spent: dict[date, int] = {}
     # Thresholds already alerted, per period start: each fires once until spending falls below.
-    fired: dict[date, tuple[int, ...]] = field(default_factory=dict)
+    fired: dict[date, tuple[int, ...]] = {}
     # The part of `spent` that recurring series wrote, per period start (only periods with any).
-    recurring: dict[date, Decimal] = field(default_factory=dict)
+    recurring: dict[date, int] = {}
     rollover: Rollover = Rollover.NONE
     starts_on: date | None = None  # the first day of the first period counted for rollover
     # Period starts whose forecast went above what is available and was told: once each,
     # until the forecast falls back.
-    # A tuple, not a set: most budgets have none, and an empty set costs 216 bytes each.
     foreseen: tuple[date, ...] = ()
-    # What the history makes of the period starting on the date (not saved): it changes only
-    # when an earlier period's spending does, and most changes are to the current period.
-    expecting: tuple[date, Expected] | None = field(default=None, compare=False, repr=False)
 
     def same_scope(self, other: "Budget") -> bool:
         return (self.category, self.period) == (other.category, other.period)
 
-    def carried(self, day: date) -> Decimal:
-        """What earlier periods carry into the period holding `day`."""
+    def carried(self, day: date) -> int:
+        """What earlier periods carry into the period holding `day`, in cents."""
         if self.starts_on is None:
-            return ZERO
+            return 0
         return carried(self.rollover, self.period, self.limit, self.spent, self.starts_on, day)
 
-    def available(self, day: date) -> Decimal:
+    def available(self, day: date) -> int:
         return self.limit + self.carried(day)
 
-    def outlook(self, today: date, series: Sequence[Scheduled] = ()) -> Forecast:
-        """The forecast of the period holding `today`, the series' amounts still due counted."""
+    def outlook(
+        self, today: date, series: Sequence[Scheduled] = (), guess: Expected | None = None
+    ) -> Forecast:
+        """The forecast of the period holding `today`, the series' amounts still due counted;
+        `guess`: what `expected` says, if known."""
         first, last = period_start(self.period, today), period_end(self.period, today)
         due = forecast.due_amounts(series, first, last) if series else None
-        now = self.spent.get(first, ZERO)
-        so_far = now - self.recurring.get(first, ZERO)
-        return forecast.finish(self.expected(today), self.period, today, now, so_far, due)
+        now = self.spent.get(first, 0)
+        so_far = now - self.recurring.get(first, 0)
+        guess = guess or self.expected(today)
+        return forecast.finish(guess, self.period, today, from_cents(now), from_cents(so_far), due)
 
     def expected(self, today: date) -> Expected:
-        """What the history makes of the period holding `today`, kept until it changes."""
+        """What the history makes of the period holding `today`."""
         first = period_start(self.period, today)
-        if self.expecting is None or self.expecting[0] != first:
-            variable = forecast.variable_spending(self.spent, self.recurring)
-            history = forecast.history(self.period, variable, today)
-            self.expecting = (first, forecast.expected(self.period, history, first))
-        return self.expecting[1]
+        if all(start >= first for start in self.spent):
+            return forecast.NO_HISTORY  # what the history of no earlier period makes of it
+        variable = forecast.variable_spending(self.spent, self.recurring)
+        in_decimal = {start: from_cents(total) for start, total in variable.items()}
+        history = forecast.history(self.period, in_decimal, today)
+        return forecast.expected(self.period, history, first)
 
-    def may_foresee(self, today: date, available: Decimal, series: Sequence[Scheduled]) -> bool:
-        """False when no forecast of the current period can warn: too little history, the
-        limit already reached, or even the whole usual total on top would stay within it.
-        Cheaper than the forecast, which most changes then need not make."""
+    def may_foresee(
+        self, today: date, available: int, series: Sequence[Scheduled], guess: Expected
+    ) -> bool:
+        """False when no forecast of the current period can warn: too little history
+        (`guess`: what `expected` says), the limit already reached, or even the whole usual
+        total on top would stay within it. Cheaper than the forecast, which most changes then
+        need not make."""
         first = period_start(self.period, today)
-        guess, now = self.expected(today), self.spent.get(first, ZERO)
+        now = self.spent.get(first, 0)
         if guess.periods < forecast.MIN_HISTORY or now >= available:
             return False
         due = sum(
             forecast.due_amounts(series, first, period_end(self.period, today)).values(), ZERO
         )
-        so_far = now - self.recurring.get(first, ZERO)
+        so_far = from_cents(now - self.recurring.get(first, 0))
         # The rest of a period is at most the mean of the usual total and what it leaves.
         rest = (guess.total + max(guess.total - so_far, ZERO)) / 2 + forecast.Z * guess.spread
-        return now + due + rest > available
+        return from_cents(now) + due + rest > from_cents(available)
 
     def keeps_from(self, today: date) -> date:
         """The first period start whose spending is kept: the periods the forecast of the
@@ -136,17 +144,29 @@ class Budget:
         for kept in (self.spent, self.fired, self.recurring):
             for start in [s for s in kept if s < first]:
                 del kept[start]
-        self.foreseen = tuple(s for s in self.foreseen if s >= first)
+        if self.foreseen:
+            self.foreseen = tuple(s for s in self.foreseen if s >= first)
 
 
-@dataclass(slots=True)
-class Goal:
+class Goal(msgspec.Struct, array_like=True, gc=False):
+    """A goal, in integer cents, as it is kept in memory and in its ledger's snapshot."""
+
     id: UUID
     name: str
-    target: Decimal
+    target: int
     deadline: date | None = None
-    saved: Decimal = ZERO
-    achieved_at: datetime | None = None
+    saved: int = 0
+    # When the target was reached, as the event said it (its offset kept, which MessagePack's
+    # timestamps would not keep).
+    achieved: str | None = None
+
+    @property
+    def achieved_at(self) -> datetime | None:
+        return datetime.fromisoformat(self.achieved) if self.achieved else None
+
+    @achieved_at.setter
+    def achieved_at(self, moment: datetime | None) -> None:
+        self.achieved = moment.isoformat() if moment else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,15 +240,22 @@ class Ledger:
     # held until the missing one arrives so that every ledger sees its events in commit order.
     pending: dict[int, LedgerEvent] = field(default_factory=dict)
     # Numbers to step over when the sequence reaches them: their events failed to apply.
-    skipped: set[int] = field(default_factory=set)
+    # A tuple, not a set: most ledgers have none, and an empty set costs 216 bytes each.
+    skipped: tuple[int, ...] = ()
     # The user's recurring expenses per category, handed in by the shard for the window being
     # applied (not saved): what the early warning counts as still to come.
     schedule: Mapping[str, Sequence[Scheduled]] | None = None
+    # What the history makes of the current period, per budget, with that period's start (not
+    # saved): it changes only when an earlier period's spending does, and most changes are to
+    # the current period.
+    expecting: dict[UUID, tuple[date, Expected]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def spent(self) -> dict[SpendingKey, Decimal]:
         return {
-            (b.category, b.period, start): total
+            (b.category, b.period, start): from_cents(total)
             for b in self.budgets.values()
             for start, total in b.spent.items()
         }
@@ -259,7 +286,7 @@ class Ledger:
         if number <= self.sequence:
             return []
         self.pending.pop(number, None)
-        self.skipped.add(number)
+        self.skipped = (*self.skipped, number)
         return self._catch_up()
 
     def _catch_up(self) -> list[Event]:
@@ -268,7 +295,7 @@ class Ledger:
         while True:
             following = self.sequence + 1
             if following in self.skipped:
-                self.skipped.discard(following)
+                self.skipped = tuple(n for n in self.skipped if n != following)
             elif (ready := self.pending.pop(following, None)) is not None:
                 try:
                     raised += self._apply(ready)
@@ -295,24 +322,24 @@ class Ledger:
     # -- transactions
 
     def _move(self, cause: LedgerEvent, removed: list[Entry], added: list[Entry]) -> list[Event]:
-        change: dict[tuple[UUID, date], Decimal] = {}
+        change: dict[tuple[UUID, date], int] = {}
         goals: set[UUID] = set()
         for entry, sign in [(e, -1) for e in removed] + [(e, 1) for e in added]:
+            amount = sign * to_cents(entry.amount)
             if entry.type is EntryType.EXPENSE:
                 for budget in self.budgets.values():
                     if budget.category == entry.category:
                         start = period_start(budget.period, entry.day)
-                        _add(budget.spent, start, sign * entry.amount)
-                        if budget.expecting and start < budget.expecting[0]:
-                            budget.expecting = None  # the history moved
+                        _add(budget.spent, start, amount)
+                        self._history_moved(budget.id, start)
                         if entry.recurring:
-                            _add(budget.recurring, start, sign * entry.amount)
+                            _add(budget.recurring, start, amount)
                         key = (budget.id, start)
-                        change[key] = change.get(key, ZERO) + sign * entry.amount
+                        change[key] = change.get(key, 0) + amount
             if entry.goal_id in self.goals:
                 goal = self.goals[entry.goal_id]
                 toward = 1 if entry.type is EntryType.INCOME else -1
-                goal.saved += sign * toward * entry.amount
+                goal.saved += toward * amount
                 goals.add(goal.id)
         raised: list[Event] = []
         for (budget_id, start), delta in change.items():
@@ -335,6 +362,8 @@ class Ledger:
     def _change_budget(self, cause: LedgerEvent, change: BudgetChanged) -> list[Event]:
         budget_id, budget, today = change.budget_id, _budget(change), change.local_date
         previous = self.budgets.pop(budget_id, None)
+        if self.expecting:
+            self.expecting.pop(budget_id, None)
         if budget is None:
             return []
         if previous is not None and previous.same_scope(budget):
@@ -357,7 +386,7 @@ class Ledger:
     def _check_budget(
         self, budget: Budget, start: date, cause: Event, *, may_fire: bool
     ) -> list[Event]:
-        spent = budget.spent.get(start, ZERO)
+        spent = budget.spent.get(start, 0)
         available = budget.available(start)
         reached = tuple(t for t in budget.thresholds if reaches(spent, available, t))
         already = budget.fired.get(start, ())
@@ -376,17 +405,17 @@ class Ledger:
         return [self._budget_alert(budget, start, spent, threshold, cause)]
 
     def _budget_alert(
-        self, budget: Budget, start: date, spent: Decimal, threshold: int, cause: Event
+        self, budget: Budget, start: date, spent: int, threshold: int, cause: Event
     ) -> Event:
         exceeded = threshold >= EXCEEDED_AT
         available = budget.available(start)
         payload = self._budget_facts(budget, start, available) | {
-            "spent": str(cents(spent)),
-            "percent": str(percent_of(spent, available)),
+            "spent": str(from_cents(spent)),
+            "percent": str(percent_of(from_cents(spent), from_cents(available))),
             "threshold": threshold,
         }
         if exceeded:
-            payload["overage"] = str(cents(max(spent - available, ZERO)))
+            payload["overage"] = str(from_cents(max(spent - available, 0)))
         return Event(
             type=Topic.BUDGET_EXCEEDED if exceeded else Topic.BUDGET_WARNING,
             user_id=self.user_id,
@@ -394,7 +423,7 @@ class Ledger:
             payload=payload,
         )
 
-    def _budget_facts(self, budget: Budget, start: date, available: Decimal) -> dict[str, Any]:
+    def _budget_facts(self, budget: Budget, start: date, available: int) -> dict[str, Any]:
         """What every alert about a budget's period says; rollover adds what is available."""
         facts: dict[str, Any] = {
             "budget_id": str(budget.id),
@@ -402,11 +431,11 @@ class Ledger:
             "period": budget.period.value,
             "period_start": start.isoformat(),
             "period_end": period_end(budget.period, start).isoformat(),
-            "limit": str(cents(budget.limit)),
+            "limit": str(from_cents(budget.limit)),
         }
         if budget.rollover is not Rollover.NONE:
-            facts["carried"] = str(cents(available - budget.limit))
-            facts["available"] = str(cents(available))
+            facts["carried"] = str(from_cents(available - budget.limit))
+            facts["available"] = str(from_cents(available))
         return facts
 
     def _foresee(self, budget: Budget, today: date, cause: Event) -> list[Event]:
@@ -415,11 +444,15 @@ class Ledger:
         until the forecast falls back. Only a forecast resting on a history says so: the pace
         of the first days alone is no warning."""
         current = period_start(budget.period, today)
-        available = budget.available(current)
+        in_cents = budget.available(current)
         series = (self.schedule or {}).get(budget.category, ())
-        if current not in budget.foreseen and not budget.may_foresee(today, available, series):
+        guess = self._expected(budget, today)
+        if current not in budget.foreseen and not budget.may_foresee(
+            today, in_cents, series, guess
+        ):
             return []
-        outlook = budget.outlook(today, series)
+        outlook = budget.outlook(today, series, guess)
+        available = from_cents(in_cents)
         if outlook.projected <= available:
             budget.foreseen = tuple(s for s in budget.foreseen if s != current)
             return []
@@ -431,7 +464,7 @@ class Ledger:
             return []
         budget.foreseen = (*budget.foreseen, current)
         crossing = outlook.crossing(available)
-        payload = self._budget_facts(budget, current, available) | {
+        payload = self._budget_facts(budget, current, in_cents) | {
             "spent": str(outlook.spent),
             "projected_spent": str(outlook.projected),
             "low": str(outlook.low),
@@ -442,26 +475,44 @@ class Ledger:
         }
         return [Event(Topic.BUDGET_FORECAST_EXCEEDED, self.user_id, cause.occurred_at, payload)]
 
+    def _expected(self, budget: Budget, today: date) -> Expected:
+        """What the history makes of the period holding `today`, kept until it changes."""
+        first = period_start(budget.period, today)
+        known = self.expecting.get(budget.id) if self.expecting else None
+        if known is not None and known[0] == first:
+            return known[1]
+        guess = budget.expected(today)
+        if self.expecting is None:
+            self.expecting = {}
+        self.expecting[budget.id] = (first, guess)
+        return guess
+
+    def _history_moved(self, budget_id: UUID, start: date) -> None:
+        """Forget what the history made of the current period if `start` is before it."""
+        known = self.expecting.get(budget_id) if self.expecting else None
+        if known is not None and start < known[0]:
+            del self.expecting[budget_id]  # type: ignore[union-attr]
+
     def budget_position(self, budget: Budget, day: date) -> BudgetPosition:
         start = period_start(budget.period, day)
-        spent = budget.spent.get(start, ZERO)
+        spent = budget.spent.get(start, 0)
         available = budget.available(day)
         return BudgetPosition(
             id=budget.id,
             category=budget.category,
             period=budget.period,
-            limit=budget.limit,
+            limit=from_cents(budget.limit),
             alert_thresholds=budget.thresholds,
             period_start=start,
             period_end=period_end(budget.period, day),
-            spent=cents(spent),
-            remaining=cents(available - spent),
-            percent=percent_of(spent, available),
+            spent=from_cents(spent),
+            remaining=from_cents(available - spent),
+            percent=percent_of(from_cents(spent), from_cents(available)),
             status=status_of(spent, available, budget.thresholds),
             rollover=budget.rollover,
             starts_on=budget.starts_on,
-            carried=cents(available - budget.limit),
-            available=cents(available),
+            carried=from_cents(available - budget.limit),
+            available=from_cents(available),
         )
 
     def budget_forecast(
@@ -469,15 +520,15 @@ class Ledger:
     ) -> BudgetForecast:
         """The forecast of the period holding `today`; `series`: the recurring expenses of the
         budget's category, whose amounts still due in the period count exactly."""
-        available = budget.available(today)
-        outlook = budget.outlook(today, series)
+        available = from_cents(budget.available(today))
+        outlook = budget.outlook(today, series, self._expected(budget, today))
         return BudgetForecast(
             budget_id=budget.id,
             category=budget.category,
             period=budget.period,
             period_start=period_start(budget.period, today),
             period_end=outlook.period_end,
-            available=cents(available),
+            available=available,
             spent=outlook.spent,
             projected_spent=outlook.projected,
             low=outlook.low,
@@ -494,10 +545,10 @@ class Ledger:
         if definition is None:
             self.goals.pop(goal_id, None)
             return []
-        goal = self.goals.setdefault(goal_id, Goal(goal_id, "", ZERO))
+        goal = self.goals.setdefault(goal_id, Goal(goal_id, "", 0))
         goal.name, goal.target, goal.deadline = (
             definition.name,
-            Decimal(definition.target_amount),
+            to_cents(definition.target_amount),
             definition.deadline,
         )
         return self._check_goal(goal, cause)
@@ -512,31 +563,33 @@ class Ledger:
         payload = {
             "goal_id": str(goal.id),
             "name": goal.name,
-            "target_amount": str(cents(goal.target)),
-            "saved": str(cents(goal.saved)),
-            "achieved_at": goal.achieved_at.isoformat(),
+            "target_amount": str(from_cents(goal.target)),
+            "saved": str(from_cents(goal.saved)),
+            "achieved_at": goal.achieved,
         }
         return [Event(Topic.GOAL_ACHIEVED, self.user_id, cause.occurred_at, payload)]
 
     def goal_position(self, goal: Goal, today: date) -> GoalPosition:
-        remaining = max(goal.target - goal.saved, ZERO)
+        target, saved = from_cents(goal.target), from_cents(goal.saved)
+        remaining = max(target - saved, ZERO)
         monthly = None
         if goal.deadline is not None:
             monthly = cents(remaining / months_left(today, goal.deadline))
         return GoalPosition(
             id=goal.id,
             name=goal.name,
-            target_amount=goal.target,
+            target_amount=target,
             deadline=goal.deadline,
-            saved=goal.saved,
+            saved=saved,
             achieved_at=goal.achieved_at,
             remaining=cents(remaining),
-            percent=percent_of(goal.saved, goal.target),
+            percent=percent_of(saved, target),
             monthly_needed=monthly,
         )
 
 
-def status_of(spent: Decimal, available: Decimal, thresholds: tuple[int, ...]) -> BudgetStatus:
+def status_of(spent: Amount, available: Amount, thresholds: tuple[int, ...]) -> BudgetStatus:
+    """Both amounts in the same unit: Decimal or integer cents."""
     if reaches(spent, available, EXCEEDED_AT):
         return BudgetStatus.EXCEEDED
     if any(reaches(spent, available, t) for t in thresholds if t < EXCEEDED_AT):
@@ -568,8 +621,8 @@ def spent_per_period(period: Period, days: Iterable[tuple[date, Decimal]]) -> di
     return {start.isoformat(): str(total) for start, total in totals.items()}
 
 
-def _add(totals: dict[date, Decimal], start: date, amount: Decimal) -> None:
-    total = totals.get(start, ZERO) + amount
+def _add(totals: dict[date, Amount], start: date, amount: Amount) -> None:
+    total = totals.get(start, amount * 0) + amount
     if total:
         totals[start] = total
     else:
@@ -593,7 +646,7 @@ def _budget(change: BudgetChanged) -> Budget | None:
         id=change.budget_id,
         category=sys.intern(definition.category),
         period=definition.period,
-        limit=Decimal(definition.limit),
+        limit=to_cents(definition.limit),
         thresholds=shared_thresholds(definition.alert_thresholds),
         spent=_nonzero(definition.spent),
         recurring=_nonzero(definition.recurring),
@@ -602,6 +655,6 @@ def _budget(change: BudgetChanged) -> Budget | None:
     )
 
 
-def _nonzero(totals: Mapping[date, Decimal]) -> dict[date, Decimal]:
-    """A copy to keep (the event's own stays as it came), zeros left out."""
-    return {start: Decimal(total) for start, total in totals.items() if total}
+def _nonzero(totals: Mapping[date, Decimal]) -> dict[date, int]:
+    """In cents, zeros left out."""
+    return {start: to_cents(total) for start, total in totals.items() if total}

@@ -1,11 +1,15 @@
-"""Money: Decimal amounts with two places, and percentages of a limit."""
+"""Money: Decimal amounts with two places, the same as integer cents (what a ledger keeps in
+memory), and percentages of a limit."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 LARGEST = Decimal("999999999999.99")
 LARGEST_TOTAL = LARGEST * 1_000_000
+
+Amount = TypeVar("Amount", int, Decimal)  # a Decimal amount, or integer cents
 
 
 def cents(amount: Decimal) -> Decimal:
@@ -36,10 +40,26 @@ def check_total(total: Decimal) -> Decimal:
     return total
 
 
+def to_cents(amount: Decimal) -> int:
+    """The amount in whole cents, exactly: ValueError for an amount with a fraction of a cent,
+    which every edge refuses already (check_amount, check_total)."""
+    scaled = amount.scaleb(2)
+    whole = int(scaled)
+    if whole != scaled:
+        raise ValueError(f"{amount} has a fraction of a cent")
+    return whole
+
+
+def from_cents(amount: int) -> Decimal:
+    """Whole cents as a Decimal amount with two places."""
+    return Decimal(amount).scaleb(-2)
+
+
 def percent_of(spent: Decimal, limit: Decimal) -> Decimal:
     return cents(spent * 100 / limit) if limit > 0 else ZERO
 
 
-def reaches(spent: Decimal, limit: Decimal, threshold_percent: int) -> bool:
-    """Exact comparison, no rounding: 79.999 percent has not reached 80."""
+def reaches(spent: Amount, limit: Amount, threshold_percent: int) -> bool:
+    """Exact comparison, no rounding: 79.999 percent has not reached 80. Both amounts in the
+    same unit: Decimal or integer cents."""
     return spent * 100 >= limit * threshold_percent

@@ -2,10 +2,9 @@
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 
-from actors.domain.money import ZERO
+from actors.domain.money import Amount
 from actors.domain.periods import Period, period_starts
 
 
@@ -18,20 +17,22 @@ class Rollover(StrEnum):
 def carried(
     rollover: Rollover,
     period: Period,
-    limit: Decimal,
-    spent: Mapping[date, Decimal],
+    limit: Amount,
+    spent: Mapping[date, Amount],
     starts_on: date,
     day: date,
-) -> Decimal:
+) -> Amount:
     """What the periods from the one holding `starts_on` up to the one holding `day` carry
-    into it. Each period has its limit plus what it was carried; what it leaves (negative when
-    it overspent) carries on, cut at zero for `surplus`. Periods after `day` carry nothing
-    into it, and a budget started after `day` carries nothing."""
+        into it. Each period has its limit plus what it was carried; what it leaves (negative when
+        it overspent) carries on, cut at zero for `surplus`. Periods after `day` carry nothing
+        into it, and a budget started after `day` carries nothing. Amounts in Decimal or in integer
+    cents, the answer in the same unit."""
+    zero = limit * 0
     if rollover is Rollover.NONE:
-        return ZERO
-    carry = ZERO
+        return zero
+    carry = zero
     for start in period_starts(period, starts_on, day):
-        carry += limit - spent.get(start, ZERO)
+        carry += limit - spent.get(start, zero)
         if rollover is Rollover.SURPLUS:
-            carry = max(carry, ZERO)
+            carry = max(carry, zero)
     return carry

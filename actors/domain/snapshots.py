@@ -1,9 +1,11 @@
-"""A ledger to compact MessagePack and back, as stored with the shard's offsets; snapshots
-stored as JSON before it still load."""
+"""A ledger to compact MessagePack and back, as stored with the shard's offsets: its budgets
+and goals encoded as the ledger keeps them, in integer cents. Snapshots stored before, as
+MessagePack with Decimal amounts or as JSON, still load."""
 
 import json
 import sys
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
@@ -12,11 +14,24 @@ import msgspec
 from actors.domain import payloads
 from actors.domain.events import Event, MalformedEvent, Topic
 from actors.domain.ledger import Budget, Goal, Ledger, shared_thresholds
+from actors.domain.money import to_cents
 from actors.domain.periods import Period
 from actors.domain.rollover import Rollover
 
 
-class _Budget(msgspec.Struct, array_like=True):
+class _Snapshot(msgspec.Struct, array_like=True, tag="cents"):
+    """A ledger as it is stored: its budgets and goals as the ledger keeps them, in cents."""
+
+    sequence: int
+    budgets: list[Budget]
+    goals: list[Goal]
+    pending: list[bytes] = []  # the held events, as they were written
+    skipped: list[int] = []
+
+
+class _DecimalBudget(msgspec.Struct, array_like=True):
+    """A budget as snapshots stored it before cents (and the same for goals and ledgers)."""
+
     id: UUID
     category: str
     period: Period
@@ -30,7 +45,7 @@ class _Budget(msgspec.Struct, array_like=True):
     recurring: dict[date, Decimal]
 
 
-class _Goal(msgspec.Struct, array_like=True):
+class _DecimalGoal(msgspec.Struct, array_like=True):
     id: UUID
     name: str
     target: Decimal
@@ -39,42 +54,27 @@ class _Goal(msgspec.Struct, array_like=True):
     achieved_at: str | None  # as written, its offset kept
 
 
-class _Snapshot(msgspec.Struct, array_like=True):
+class _DecimalSnapshot(msgspec.Struct, array_like=True):
     sequence: int
-    budgets: list[_Budget]
-    goals: list[_Goal]
-    pending: list[bytes] = []  # the held events, as they were written
+    budgets: list[_DecimalBudget]
+    goals: list[_DecimalGoal]
+    pending: list[bytes] = []
     skipped: list[int] = []
 
 
-_ENCODER = msgspec.msgpack.Encoder()
+# UUIDs as 16 bytes rather than 36 characters; a snapshot in cents starts with its tag.
+_ENCODER = msgspec.msgpack.Encoder(uuid_format="bytes")
 _DECODER = msgspec.msgpack.Decoder(_Snapshot)
+_TAG = msgspec.msgpack.encode("cents")
+_DECIMAL_DECODER = msgspec.msgpack.Decoder(_DecimalSnapshot)
 
 
 def dump(ledger: Ledger) -> bytes:
     return _ENCODER.encode(
         _Snapshot(
             ledger.sequence,
-            [
-                _Budget(
-                    b.id,
-                    b.category,
-                    b.period,
-                    b.limit,
-                    b.thresholds,
-                    b.spent,
-                    b.fired,
-                    b.rollover,
-                    b.starts_on,
-                    tuple(sorted(b.foreseen)),
-                    b.recurring,
-                )
-                for b in ledger.budgets.values()
-            ],
-            [
-                _Goal(g.id, g.name, g.target, g.deadline, g.saved, _moment(g.achieved_at))
-                for g in ledger.goals.values()
-            ],
+            list(ledger.budgets.values()),
+            list(ledger.goals.values()),
             [event.to_json() for event in ledger.pending.values()],
             sorted(ledger.skipped),
         )
@@ -84,32 +84,49 @@ def dump(ledger: Ledger) -> bytes:
 def load(user_id: UUID, raw: bytes) -> Ledger:
     if raw[:1] == b"{":  # stored as JSON, before MessagePack
         return _load_json(user_id, raw)
+    if raw[1 : 1 + len(_TAG)] != _TAG:  # after the array's one-byte header: before cents
+        return _load_decimal(user_id, raw)
     body = _DECODER.decode(raw)
-    ledger = Ledger(user_id=user_id, sequence=body.sequence, skipped=set(body.skipped))
-    for b in body.budgets:
-        ledger.budgets[b.id] = Budget(
-            b.id,
-            sys.intern(b.category),
-            b.period,
-            b.limit,
-            shared_thresholds(b.thresholds),
-            b.spent,
-            b.fired,
-            b.recurring,
-            b.rollover,
-            b.starts_on,
-            b.foreseen,
-        )
-    for g in body.goals:
-        achieved = datetime.fromisoformat(g.achieved_at) if g.achieved_at else None
-        ledger.goals[g.id] = Goal(g.id, g.name, g.target, g.deadline, g.saved, achieved)
+    ledger = Ledger(user_id=user_id, sequence=body.sequence, skipped=tuple(body.skipped))
+    for budget in body.budgets:
+        # One string and one tuple shared by every budget with the same ones.
+        budget.category = sys.intern(budget.category)
+        budget.thresholds = shared_thresholds(budget.thresholds)
+        ledger.budgets[budget.id] = budget
+    ledger.goals = {goal.id: goal for goal in body.goals}
     for raw_event in body.pending:
         _hold(ledger, raw_event)
     return ledger
 
 
-def _moment(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+def _load_decimal(user_id: UUID, raw: bytes) -> Ledger:
+    body = _DECIMAL_DECODER.decode(raw)
+    ledger = Ledger(user_id=user_id, sequence=body.sequence, skipped=tuple(body.skipped))
+    for b in body.budgets:
+        ledger.budgets[b.id] = Budget(
+            b.id,
+            sys.intern(b.category),
+            b.period,
+            to_cents(b.limit),
+            shared_thresholds(b.thresholds),
+            _in_cents(b.spent),
+            b.fired,
+            _in_cents(b.recurring),
+            b.rollover,
+            b.starts_on,
+            b.foreseen,
+        )
+    for g in body.goals:
+        ledger.goals[g.id] = Goal(
+            g.id, g.name, to_cents(g.target), g.deadline, to_cents(g.saved), g.achieved_at
+        )
+    for raw_event in body.pending:
+        _hold(ledger, raw_event)
+    return ledger
+
+
+def _in_cents(totals: Mapping[date, Decimal]) -> dict[date, int]:
+    return {start: to_cents(total) for start, total in totals.items()}
 
 
 def _load_json(user_id: UUID, raw: bytes) -> Ledger:
@@ -123,11 +140,11 @@ def _load_json(user_id: UUID, raw: bytes) -> Ledger:
             UUID(budget_id),
             sys.intern(category),
             Period(period),
-            Decimal(limit),
+            to_cents(Decimal(limit)),
             shared_thresholds(thresholds),
-            {date.fromisoformat(d): Decimal(a) for d, a in spent.items()},
+            {date.fromisoformat(d): to_cents(Decimal(a)) for d, a in spent.items()},
             {date.fromisoformat(d): tuple(t) for d, t in fired.items()},
-            recurring={date.fromisoformat(d): Decimal(a) for d, a in recurring.items()},
+            recurring={date.fromisoformat(d): to_cents(Decimal(a)) for d, a in recurring.items()},
             rollover=Rollover(rollover),
             starts_on=date.fromisoformat(starts_on) if starts_on else None,
             foreseen=tuple(date.fromisoformat(d) for d in foreseen),
@@ -137,12 +154,12 @@ def _load_json(user_id: UUID, raw: bytes) -> Ledger:
         ledger.goals[UUID(goal_id)] = Goal(
             UUID(goal_id),
             name,
-            Decimal(target),
+            to_cents(Decimal(target)),
             date.fromisoformat(deadline) if deadline else None,
-            Decimal(saved),
-            datetime.fromisoformat(achieved_at) if achieved_at else None,
+            to_cents(Decimal(saved)),
+            achieved_at,
         )
-    ledger.skipped = set(body.get("k", []))
+    ledger.skipped = tuple(body.get("k", []))
     for raw_event in body.get("p", []):
         _hold(ledger, raw_event.encode())
     return ledger
@@ -163,6 +180,6 @@ def _hold(ledger: Ledger, raw: bytes) -> None:
     except (MalformedEvent, msgspec.MsgspecError):
         number = Event.from_json(raw).payload.get("sequence")
         if type(number) is int:
-            ledger.skipped.add(number)
+            ledger.skipped = (*ledger.skipped, number)
         return
     ledger.pending[event.payload.sequence] = event

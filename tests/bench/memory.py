@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4
 
+import msgspec
 import psutil
 
 from actors.domain import snapshots
@@ -61,6 +62,8 @@ def deep_size(value: object, seen: set[int] | None = None) -> int:
         size += sum(deep_size(item, seen) for item in value)
     elif hasattr(value, "__dict__"):
         size += deep_size(vars(value), seen)
+    elif isinstance(value, msgspec.Struct):
+        size += sum(deep_size(getattr(value, name), seen) for name in value.__struct_fields__)
     elif hasattr(value, "__slots__"):
         for name in value.__slots__:
             if hasattr(value, name):

@@ -133,8 +133,8 @@ class SnapshotTemplate:
         ledger = Ledger(user)
         for event in population.setup_events(user, day):
             ledger.accept(payloads.read(event.type.value, event.to_json()))  # as a shard reads it
-        ids = tuple(str(budget).encode() for budget in ledger.budgets)
-        goal = str(population.goal[user]).encode()
+        ids = tuple(budget.bytes for budget in ledger.budgets)  # snapshots hold UUIDs as bytes
+        goal = population.goal[user].bytes
         return cls(snapshots.dump(ledger), (*ids, goal), goal, ledger.sequence)
 
     def for_user(self) -> tuple[bytes, UUID]:
@@ -143,5 +143,5 @@ class SnapshotTemplate:
         goal = uuid4()
         for old in self.ids:
             new = goal if old == self.goal_id else uuid4()
-            state = state.replace(old, str(new).encode())
+            state = state.replace(old, new.bytes)
         return state, goal

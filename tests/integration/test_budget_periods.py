@@ -11,6 +11,7 @@ import pytest
 
 from actors.domain import payloads
 from actors.domain.ledger import LEDGER_TOPICS, EntryType, Ledger
+from actors.domain.money import from_cents
 from actors.domain.payloads import LedgerEvent
 from actors.domain.periods import Period, period_start
 from adapters import budgets, transactions, users
@@ -91,7 +92,10 @@ async def _ledger_events(user: UUID) -> list[LedgerEvent]:
 
 
 def _spending(ledger: Ledger) -> dict[Period, dict[date, Decimal]]:
-    return {budget.period: budget.spent for budget in ledger.budgets.values()}
+    return {
+        budget.period: {start: from_cents(cents) for start, cents in budget.spent.items()}
+        for budget in ledger.budgets.values()
+    }
 
 
 @pytest.mark.parametrize("zone", sorted(EDGES))

@@ -14,6 +14,7 @@ from msgspec.structs import force_setattr
 from actors.domain import payloads
 from actors.domain.events import Event, MalformedEvent, Topic
 from actors.domain.ledger import ApplyFailed, Entry, EntryType, Ledger
+from actors.domain.money import from_cents
 from actors.domain.periods import FIRST_DAY, LAST_DAY, Period, period_end, period_start
 from tests.unit.ledger_events import NOW, TODAY, Stream, achieved, alerts, feed
 
@@ -390,7 +391,7 @@ def saver(target: str = "1000.00", deadline: date | None = None) -> tuple[Stream
 
 
 def saved(ledger: Ledger) -> Decimal:
-    return ledger.goals[GOAL].saved
+    return from_cents(ledger.goals[GOAL].saved)
 
 
 def test_income_toward_a_goal_adds_and_reaching_the_target_raises_goal_achieved() -> None:
@@ -449,7 +450,7 @@ def test_moving_a_deposit_to_another_goal_moves_the_savings() -> None:
     raised = feed(ledger, stream.update(deposit, goal_id=other))
     assert achieved(raised) == [str(other)]
     assert saved(ledger) == 0 and ledger.goals[GOAL].achieved_at is None
-    assert ledger.goals[other].saved == Decimal("500.00")
+    assert from_cents(ledger.goals[other].saved) == Decimal("500.00")
 
 
 def test_income_without_a_goal_and_spending_without_a_goal_leave_goals_alone() -> None:

@@ -37,7 +37,7 @@ def test_ledgers_beyond_the_limit_rest_and_wake_unchanged() -> None:
         ledger = memory.get(stream.user_id)
         assert ledger.sequence == 2
         [budget] = ledger.budgets.values()
-        assert budget.spent == {start: 85 for start in budget.spent} and len(budget.spent) == 1
+        assert budget.spent == {start: 85_00 for start in budget.spent} and len(budget.spent) == 1
         memory.settle({})
 
 

@@ -229,7 +229,7 @@ def test_a_recurring_series_counts_exactly_in_the_forecast_and_the_early_warning
         feed(ledger, rents[-1], stream.expense("100.00", "home", day=day))
     feed(ledger, stream.budget(FOOD, "1050.00", category="home"))
     budget = ledger.budgets[FOOD]
-    assert budget.recurring[date(2024, 5, 1)] == D("900.00")
+    assert budget.recurring[date(2024, 5, 1)] == 900_00
     series = [Scheduled(D("900.00"), Period.MONTHLY, date(2023, 12, 30), None, date(2024, 5, 30))]
     # 12 June, 40 of the rest spent: 900 of rent still due on the 30th, about 100 - 40 else.
     feed(ledger, stream.expense("40.00", "home"))
@@ -245,7 +245,7 @@ def test_a_recurring_series_counts_exactly_in_the_forecast_and_the_early_warning
     assert D(warning.payload["projected_spent"]) > D("1050")
     # A recurring transaction moved or deleted leaves the split of spending right.
     feed(ledger, stream.delete(rents[0]))
-    assert sum(budget.recurring.values()) == D("4500.00")
+    assert sum(budget.recurring.values()) == 4500_00
 
 
 def test_a_ledger_that_forgot_old_periods_forecasts_as_one_that_did_not() -> None:
@@ -255,6 +255,6 @@ def test_a_ledger_that_forgot_old_periods_forecasts_as_one_that_did_not() -> Non
     feed(ledger, stream.expense("40.00"))
     before = ledger.budget_forecast(ledger.budgets[FOOD], TODAY)
     ledger.forget_before(TODAY)
-    assert ledger.budgets[FOOD].spent == {date(2024, 6, 1): D("40.00")}
+    assert ledger.budgets[FOOD].spent == {date(2024, 6, 1): 40_00}
     assert ledger.budget_forecast(ledger.budgets[FOOD], TODAY) == before
     assert before.method.value == "pace"
