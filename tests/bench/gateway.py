@@ -21,9 +21,6 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
-import psutil
-
 from actors.domain.ledger import BudgetPosition, BudgetStatus, GoalPosition
 from actors.domain.periods import Period
 from actors.domain.rollover import Rollover
@@ -34,12 +31,13 @@ from actors.domain.tokens import (
     generate_signing_key,
     public_key_pem,
 )
-from adapters import database, users
+from adapters import database
 from adapters.config import Settings
 from adapters.revocations import RevokedSessions
 from serve.auth import Authenticator
 from serve.gateway import build_api
 from serve.ledger_reader import LedgerReader
+from tests.bench.scratch import bench_users, scratch_database
 
 TASKS = 32
 CALLS_COUNTED_OVER = 320
@@ -134,18 +132,6 @@ class Caller:
             raise RuntimeError(f"{route}: {status} {answer[:300]!r}")
 
 
-async def _backends_cpu(admin: asyncpg.Connection, name: str) -> float:
-    pids = await admin.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", name)
-    total = 0.0
-    for row in pids:
-        try:
-            times = psutil.Process(row["pid"]).cpu_times()
-        except psutil.Error:
-            continue
-        total += times.user + times.system
-    return total
-
-
 async def _run(caller: Caller, route: str, tokens: list[str], requests: int) -> None:
     async def task(first: int) -> None:
         for index in range(first, requests, TASKS):
@@ -207,26 +193,11 @@ async def _count_calls(
 
 
 async def measure(server_url: str, requests: int, rounds: int) -> None:
-    name = f"ledgerflow_bench_{uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = server_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        await database.migrate(url)
+    async with scratch_database(server_url) as scratch:
+        url = scratch.url
         await database.connect(url)
         try:
-            people = [
-                (
-                    await users.create(
-                        name="Bench",
-                        email=f"{uuid4().hex}@example.com",
-                        phone=None,
-                        password_hash="unused",
-                        now=datetime.now(UTC),
-                    )
-                ).id
-                for _ in range(TASKS * 2)
-            ]
+            people = await bench_users(TASKS * 2)
             revoked = RevokedSessions(url, TokenPolicy().access_ttl)
             await revoked.start()
             caller, ledger, tokens = await _app(url, revoked, people)
@@ -237,12 +208,12 @@ async def measure(server_url: str, requests: int, rounds: int) -> None:
             for number in range(rounds):
                 await _remember_positions(ledger, people)
                 for route in ROUTES:
-                    server_before = await _backends_cpu(admin, name)
+                    server_before = await scratch.server_cpu()
                     cpu, began = time.process_time(), time.perf_counter()
                     await _run(caller, route, tokens, requests)
                     seconds = time.perf_counter() - began
                     cpu = time.process_time() - cpu
-                    server = await _backends_cpu(admin, name) - server_before
+                    server = await scratch.server_cpu() - server_before
                     least[route] = min(least.get(route, cpu), cpu)
                     print(
                         f"round {number + 1} {route:22} {requests / seconds:7,.0f} req/s, CPU per"
@@ -257,9 +228,6 @@ async def measure(server_url: str, requests: int, rounds: int) -> None:
             await revoked.stop()
         finally:
             await database.disconnect()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 def main() -> None:

@@ -10,31 +10,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import UTC, datetime
 from decimal import Decimal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
-import psutil
 
 from actors.domain.ledger import EntryType
-from adapters import database, transactions, users
+from adapters import database, transactions
 from adapters.config import Settings
+from tests.bench.scratch import bench_users, scratch_database
 
 TASKS = 16
-
-
-async def _backends_cpu(admin: asyncpg.Connection, name: str) -> float:
-    """CPU seconds of the server processes serving database `name` (the server runs here)."""
-    pids = await admin.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", name)
-    total = 0.0
-    for row in pids:
-        try:
-            times = psutil.Process(row["pid"]).cpu_times()
-        except psutil.Error:
-            continue
-        total += times.user + times.system
-    return total
 
 
 async def _writer(people: list[UUID], count: int) -> None:
@@ -44,36 +30,20 @@ async def _writer(people: list[UUID], count: int) -> None:
 
 
 async def measure(server_url: str, writes: int, resting: bool) -> None:
-    name = f"ledgerflow_bench_{uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = server_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        await database.migrate(url)
-        relay = await asyncpg.connect(url)
+    async with scratch_database(server_url) as scratch:
+        relay = await asyncpg.connect(scratch.url)
         await relay.execute("UPDATE outbox_relay SET resting = $1", resting)
         await relay.close()
-        await database.connect(url, pool_size=TASKS)
+        await database.connect(scratch.url, pool_size=TASKS)
         try:
-            people = [
-                (
-                    await users.create(
-                        name="Bench",
-                        email=f"{uuid4().hex}@example.com",
-                        phone=None,
-                        password_hash="unused",
-                        now=datetime.now(UTC),
-                    )
-                ).id
-                for _ in range(TASKS * 2)
-            ]
+            people = await bench_users(TASKS * 2)
             await asyncio.gather(*(_writer(people, 20) for _ in range(TASKS)))  # warm up
-            server_before = await _backends_cpu(admin, name)
+            server_before = await scratch.server_cpu()
             client_before, began = time.process_time(), time.perf_counter()
             await asyncio.gather(*(_writer(people, writes // TASKS) for _ in range(TASKS)))
             seconds = time.perf_counter() - began
             client = time.process_time() - client_before
-            server = await _backends_cpu(admin, name) - server_before
+            server = await scratch.server_cpu() - server_before
         finally:
             await database.disconnect()
         done = writes // TASKS * TASKS
@@ -83,9 +53,6 @@ async def measure(server_url: str, writes: int, resting: bool) -> None:
             f" PostgreSQL, {1000 * (client + server) / done:.3f} ms together",
             flush=True,
         )
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 def main() -> None:
