@@ -49,6 +49,7 @@ WINDOW_RECORDS = 10_000
 # once when they stop, and for any dead letter; the alerts of every window go ahead of it.
 # A ledger written to by many windows in a second is saved once; a crash replays at most this.
 CHECKPOINT_SECONDS = 1.0
+USERS_AT_ONCE = 1_000  # of a window, woken at a time (see apply_window)
 
 Decode = Callable[[Record], LedgerEvent]
 
@@ -92,32 +93,56 @@ async def apply_window(
         partitions[event.user_id] = record.partition
     raised: dict[UUID, list[Event]] = {}
     skipped: dict[UUID, set[int]] = {}
-    users = set(arrived)
+    users = list(arrived)
     # The users' recurring expenses, for the early warning: read once for the window.
-    plans = await schedules(users) if schedules and users else {}
-    while users:
-        await ledgers.load(users)
-        for user_id in users:
-            ledgers.get(user_id).schedule = plans.get(user_id)
+    plans = await schedules(set(users)) if schedules and users else {}
+    await ledgers.load(users)
+    # A UTC date is near enough: what is kept reaches years back.
+    today = today or datetime.now(UTC).date()
+    # A window of many users wakes them a group at a time, each group put back to rest beyond
+    # the awake limit before the next wakes: memory peaks at the limit and a group, not the
+    # limit and the window's users (whose freed objects Python would keep as its own).
+    for first in range(0, len(users), USERS_AT_ONCE):
+        group = users[first : first + USERS_AT_ONCE]
+        await _apply_group(group, ledgers, arrived, plans, raised, skipped, checkpoint)
+        saved: dict[UUID, bytes] = {}
+        for user_id in group:
+            ledger = ledgers.get(user_id)
+            ledger.forget_before(today)
+            ledger.schedule = None
+            saved[user_id] = snapshots.dump(ledger)
+            checkpoint.snapshots[user_id] = (partitions[user_id], saved[user_id])
+        ledgers.settle(saved)
+    checkpoint.events = [alert for alerts in raised.values() for alert in alerts]
+    return checkpoint
+
+
+async def _apply_group(
+    users: list[UUID],
+    ledgers: LedgerMemory,
+    arrived: dict[UUID, list[tuple[Record, LedgerEvent]]],
+    plans: Schedules,
+    raised: dict[UUID, list[Event]],
+    skipped: dict[UUID, set[int]],
+    checkpoint: Checkpoint,
+) -> None:
+    """Apply the users' events to their ledgers, the alerts into `raised`; a user whose event
+    is refused has it dead-lettered and the others applied again to the saved ledger."""
+    pending = set(users)
+    while pending:
+        await ledgers.load(pending)
         again = set()
-        for user_id in users:
+        for user_id in pending:
+            ledger = ledgers.get(user_id)
+            ledger.schedule = plans.get(user_id)
             try:
-                raised[user_id] = _accept(ledgers.get(user_id), arrived[user_id], skipped)
+                raised[user_id] = _accept(ledger, arrived[user_id], skipped)
             except _Refused as refused:
                 _dead_letter(checkpoint, refused.letter, refused.number)
                 arrived[user_id] = [(r, e) for r, e in arrived[user_id] if e is not refused.event]
                 ledgers.forget(user_id)
                 again.add(user_id)
-        users = again
-    checkpoint.events = [alert for alerts in raised.values() for alert in alerts]
-    # A UTC date is near enough: what is kept reaches years back.
-    today = today or datetime.now(UTC).date()
-    for user_id, partition in partitions.items():
-        ledger = ledgers.get(user_id)
-        ledger.forget_before(today)
-        ledger.schedule = None
-        checkpoint.snapshots[user_id] = (partition, snapshots.dump(ledger))
-    return checkpoint
+        pending = again
 
 
 class _Refused(Exception):
@@ -312,9 +337,6 @@ class LedgerShard:
         elif checkpoint.events:
             await ledger_store.stage_alerts(checkpoint.events)
             self._unsaved.events = []
-        self._ledgers.settle(
-            {user_id: state for user_id, (_, state) in checkpoint.snapshots.items()}
-        )
         self._events_applied += len(window)
         async with self._applied:
             self._applied.notify_all()
