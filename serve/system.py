@@ -272,6 +272,8 @@ def _deploy(settings: Settings, system: RunningSystem, host: str, port: int, say
 def _start_ray(settings: Settings, system: RunningSystem, host: str, say: Say) -> None:
     # Read by the processes of Ray's nodes, which inherit the environment of the one that starts
     # them: of this process for a local Ray, of each node's `ray start` on a cluster.
+    if settings.ray_address is None:
+        ray_environment.keep_serve_metrics_idle()
     if settings.ray_address is None and settings.fast_mode:
         ray_environment.use_fast_mode(settings.home, host)
     elif settings.ray_address is None:
