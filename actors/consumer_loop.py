@@ -41,15 +41,19 @@ class ConsumerLoop:
         window_records: int,
         window_seconds: float,
         before: Sequence[Part] = (),
+        quiet: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """`consumer` names the offsets in PostgreSQL; `handle` gets each window, and commits
-        it before it returns; the `before` parts connect after the database, before Kafka."""
+        it before it returns, or later: `quiet` is called after each fetch that brought nothing
+        (to commit what is left); the `before` parts connect after the database, before
+        Kafka."""
         assert settings.database_url and settings.kafka_bootstrap
         self._settings = settings
         self._offsets_name = consumer
         self._topics = list(topics)
         self._partitions = [TopicPartition(t, p) for t in topics for p in partitions]
         self._handle = handle
+        self._quiet = quiet
         self._window_records = window_records
         self._window_seconds = window_seconds
         self._consumer: AIOKafkaConsumer | None = None
@@ -133,8 +137,11 @@ class ConsumerLoop:
         if window:
             self._pace.records()
             await self._handle(window)
-        elif self._pace.rests(asyncio.get_running_loop().time()):
-            await self._rest(self._consumer)
+        else:
+            if self._quiet is not None:
+                await self._quiet()
+            if self._pace.rests(asyncio.get_running_loop().time()):
+                await self._rest(self._consumer)
         await self._report_lag(self._consumer)
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:

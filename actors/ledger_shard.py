@@ -5,11 +5,13 @@ Next: actors/domain/ledger.py applies each event to its user's ledger."""
 import asyncio
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
-from uuid import UUID
+from uuid import UUID, uuid5
 
+import msgspec
 import ray
 
 from actors import naming, placement
@@ -43,6 +45,10 @@ CONSUMER = "ledger"
 READ_WAIT_SECONDS = 5.0
 WINDOW_SECONDS = 0.05
 WINDOW_RECORDS = 10_000
+# The checkpoint (snapshots and offsets) is saved at most this often while records flow, at
+# once when they stop, and for any dead letter; the alerts of every window go ahead of it.
+# A ledger written to by many windows in a second is saved once; a crash replays at most this.
+CHECKPOINT_SECONDS = 1.0
 
 Decode = Callable[[Record], LedgerEvent]
 
@@ -131,10 +137,10 @@ def _accept(
     raised: list[Event] = []
     try:
         for number in sorted(skipped.get(ledger.user_id, ())):
-            raised += ledger.skip(number)
+            raised += _identified(ledger, ledger.skip(number))
         for record, event in events:
             try:
-                raised += ledger.accept(event)
+                raised += _identified(ledger, ledger.accept(event))
             except ApplyFailed:
                 raise
             except Exception as error:  # not a ledger event at all: no number to step over
@@ -144,6 +150,20 @@ def _accept(
         skipped.setdefault(ledger.user_id, set()).add(number)
         raise _Refused(failure.event, _letter(failure, number, events), number) from failure
     return raised
+
+
+def _identified(ledger: Ledger, alerts: list[Event]) -> list[Event]:
+    """The alerts of one step of a ledger, each with an id made of where the step left the
+    ledger (its user and sequence) and the alert's place among them. A replay after a crash
+    applies the same events in the same order from the same saved state, so it raises the same
+    alerts with the same ids, and the outbox stages each id once: exactly once, even if the
+    alerts were committed apart from the ledger's snapshot."""
+    return [
+        msgspec.structs.replace(
+            alert, id=uuid5(ledger.user_id, f"{alert.type.value}:{ledger.sequence}:{place}")
+        )
+        for place, alert in enumerate(alerts)
+    ]
 
 
 def _letter(
@@ -174,7 +194,10 @@ class LedgerShard:
         logs.configure(settings.log_format)
         self._name = naming.ledger_shard(index)
         self._decode = decoder(EventKey(settings.event_key))
-        self._ledgers = LedgerMemory(settings.awake_ledgers, ledger_store.load_snapshots)
+        self._ledgers = LedgerMemory(settings.awake_ledgers, self._snapshots)
+        # What the windows applied since the last checkpoint saved changed.
+        self._unsaved = Checkpoint()
+        self._saved_at = 0.0
         self._applied = asyncio.Condition()
         self._events_applied = 0
         partitions = Ownership.of(settings).partitions_of(index)
@@ -187,6 +210,7 @@ class LedgerShard:
             handle=self._apply,
             window_records=WINDOW_RECORDS,
             window_seconds=WINDOW_SECONDS,
+            quiet=self._save,
         )
         # The recurring series of the users it owns: one owner, as for their ledgers.
         self._due_dates = DueDates(
@@ -280,9 +304,15 @@ class LedgerShard:
         checkpoint = await apply_window(
             window, self._ledgers, self._decode, schedules=scheduled.of_users
         )
-        # A failure here ends the actor: memory is ahead of the database, and the restarted
-        # shard resumes from the last checkpoint saved.
-        await ledger_store.save(CONSUMER, checkpoint)
+        # A failure of a save ends the actor: memory is ahead of the database, and the
+        # restarted shard resumes from the last checkpoint saved.
+        self._unsaved.add(checkpoint)
+        due = time.monotonic() - self._saved_at >= CHECKPOINT_SECONDS
+        if due or checkpoint.dead_letters or len(self._unsaved.snapshots) >= WINDOW_RECORDS:
+            await self._save()
+        elif checkpoint.events:
+            await ledger_store.stage_alerts(checkpoint.events)
+            self._unsaved.events = []
         self._ledgers.settle(
             {user_id: state for user_id, (_, state) in checkpoint.snapshots.items()}
         )
@@ -293,6 +323,22 @@ class LedgerShard:
         metrics.events_applied(self._name, Counter(record.topic for record in window) - letters)
         metrics.dead_letters(self._name, letters)
         metrics.alerts(Counter(alert.type.value for alert in checkpoint.events))
+
+    async def _save(self) -> None:
+        """Save the checkpoint, with the alerts not staged yet."""
+        if self._unsaved:
+            await ledger_store.save(CONSUMER, self._unsaved)
+            self._unsaved = Checkpoint()
+        self._saved_at = time.monotonic()
+
+    async def _snapshots(self, users: list[UUID]) -> list[tuple[UUID, bytes]]:
+        """The ledgers as last applied, for LedgerMemory: the unsaved ones from memory (a ledger
+        read again after a failed event must not go back past windows already consumed)."""
+        unsaved = self._unsaved.snapshots
+        found = [(u, unsaved[u][1]) for u in users if u in unsaved]
+        if stored := [u for u in users if u not in unsaved]:
+            found += await ledger_store.load_snapshots(stored)
+        return found
 
 
 def start(settings: Settings) -> list[ray.actor.ActorHandle]:

@@ -98,10 +98,7 @@ class OutboxRelay:
     async def _step(self) -> None:
         assert self._producer is not None
         self._wake.clear()  # before publishing, so a commit during the send is not missed
-        while (count := await outbox.publish_pending(self._producer, self._event_key)) > 0:
-            self._published += count
-            self._published_at = time.monotonic()
-            metrics.outbox_published(count)
+        await self._publish_all(self._producer)
         if time.monotonic() - self._backlog_counted >= self._backlog_every:
             metrics.outbox_pending(await outbox.backlog())
             self._backlog_counted = time.monotonic()
@@ -110,6 +107,40 @@ class OutboxRelay:
             await outbox.forget_published(now)
             self._last_cleanup = now
         await self._pause()
+
+    async def _publish_all(self, producer: AIOKafkaProducer) -> None:
+        """Batch after batch until none is pending, each claimed and sent while the one before
+        waits for the broker's acknowledgements: two in flight, so that a batch's round trips
+        (the broker's answer, the commit) do not hold up the rows committed meanwhile."""
+        in_flight: list[asyncio.Task[int]] = []
+        try:
+            while True:
+                sent = asyncio.Event()
+                batch = asyncio.create_task(
+                    outbox.publish_pending(producer, self._event_key, sent=sent.set)
+                )
+                in_flight.append(batch)
+                await sent.wait()
+                if len(in_flight) > 1:
+                    self._count(await in_flight.pop(0))
+                if batch.done() and batch.result() == 0:
+                    return
+        except asyncio.CancelledError:
+            for task in in_flight:
+                task.cancel()
+            raise
+        finally:
+            # After a failure, the batch still in flight ends (all or nothing, as each does)
+            # before the failure is raised.
+            for outcome in await asyncio.gather(*in_flight, return_exceptions=True):
+                if isinstance(outcome, int):
+                    self._count(outcome)
+
+    def _count(self, published: int) -> None:
+        if published:
+            self._published += published
+            self._published_at = time.monotonic()
+            metrics.outbox_published(published)
 
     async def _pause(self) -> None:
         """Until the next look for rows: a linger while busy, a rest when not."""

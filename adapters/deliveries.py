@@ -54,76 +54,114 @@ class Claims:
 
 async def claim(claims: Claims, now: datetime) -> set[Channel]:
     """Record each message not claimed before, as pending or (by the flood rule) suppressed,
-    stage the dead letters and save the offsets, all in one transaction.
-    Returns the channels that have new messages to send."""
+    stage the dead letters and save the offsets, all in one transaction, a few statements
+    whatever the number of messages. Returns the channels that have new messages to send."""
     woken: set[Channel] = set()
     async with in_transaction() as connection:
         for letter in claims.dead_letters:
             await outbox.stage_dead_letter(connection, letter)
-        for user_id in sorted({m.user_id for m in claims.messages}):
-            await _lock_user(user_id, connection)
-        for message in claims.messages:
-            if await _claimed(message, connection):
-                continue
-            recent = await _counted_since(message, flood.window_start(now), connection)
-            admitted = flood.admits(message.channel, message.event_type, recent, now)
-            await Delivery.create(
-                event_id=message.event_id,
-                event_type=message.event_type.value,
-                user_id=message.user_id,
-                channel=message.channel.value,
-                recipient=message.recipient,
-                state=DeliveryState.PENDING if admitted else DeliveryState.SUPPRESSED,
-                subject=message.subject[:255],
-                text=message.text,
-                html=message.html,
-                next_attempt_at=now,
-                created_at=now,
-                last_error=None if admitted else flood.suppression_reason(message.channel),
-                using_db=connection,
-            )
-            if admitted:
-                woken.add(message.channel)
-            else:
-                claims.suppressed.append(message)
+        if claims.messages:
+            users = sorted({m.user_id for m in claims.messages})
+            await _lock_users(users, connection)
+            fresh = await _unclaimed(claims.messages, connection)
+            recent = await _counted_since(users, flood.window_start(now), connection)
+            states: list[DeliveryState] = []
+            for message in fresh:
+                counted = recent.setdefault((message.user_id, message.channel.value), [])
+                if flood.admits(message.channel, message.event_type, counted, now):
+                    states.append(DeliveryState.PENDING)
+                    woken.add(message.channel)
+                    if flood.counts(message.event_type):
+                        counted.append(now)
+                else:
+                    states.append(DeliveryState.SUPPRESSED)
+                    claims.suppressed.append(message)
+            await _insert(fresh, states, now, connection)
         await offsets.save(connection, claims.consumer, claims.offsets)
     return woken
 
 
-async def _lock_user(user_id: UUID, connection: BaseDBAsyncClient) -> None:
+async def _lock_users(users: list[UUID], connection: BaseDBAsyncClient) -> None:
     # The flood count is read, then added to: the lock serialises the claims of one user, so
-    # the count holds even if two transactions ever claim for the same user at once.
-    key = int.from_bytes(user_id.bytes[:4], "big", signed=True)
-    await connection.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [_FLOOD_LOCK_CLASS, key])
-
-
-async def _claimed(message: Message, connection: BaseDBAsyncClient) -> bool:
-    return (
-        await Delivery.filter(
-            event_id=message.event_id,
-            channel=message.channel.value,
-            recipient=message.recipient,
-        )
-        .using_db(connection)
-        .exists()
+    # the count holds even if two transactions ever claim for the same user at once. Taken in
+    # the users' order, one statement for all.
+    keys = [int.from_bytes(user_id.bytes[:4], "big", signed=True) for user_id in users]
+    await connection.execute_query(
+        "SELECT pg_advisory_xact_lock($1, key) FROM unnest($2::int[]) WITH ORDINALITY AS k(key, n)"
+        " ORDER BY n",
+        [_FLOOD_LOCK_CLASS, keys],
     )
+
+
+async def _unclaimed(messages: list[Message], connection: BaseDBAsyncClient) -> list[Message]:
+    """The messages without a row yet, each once."""
+    unique = list({m.dedup_key: m for m in messages}.values())
+    _, rows = await connection.execute_query(
+        "SELECT event_id, channel, recipient FROM deliveries"
+        " WHERE (event_id, channel, recipient) IN"
+        " (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]))",
+        [
+            [m.event_id for m in unique],
+            [m.channel.value for m in unique],
+            [m.recipient for m in unique],
+        ],
+    )
+    claimed = {(row["event_id"], row["channel"], row["recipient"]) for row in rows}
+    return [m for m in unique if (m.event_id, m.channel.value, m.recipient) not in claimed]
 
 
 async def _counted_since(
-    message: Message, since: datetime, connection: BaseDBAsyncClient
-) -> list[datetime]:
-    rows = await (
-        Delivery.filter(
-            user_id=message.user_id,
-            channel=message.channel.value,
-            created_at__gt=since,
-            state__in=[DeliveryState.PENDING.value, DeliveryState.SENT.value],
-        )
-        .exclude(event_type__in=[t.value for t in flood.UNLIMITED])
-        .using_db(connection)
-        .only("created_at")
+    users: list[UUID], since: datetime, connection: BaseDBAsyncClient
+) -> dict[tuple[UUID, str], list[datetime]]:
+    """When each user's counted messages on each channel were claimed, since `since`."""
+    _, rows = await connection.execute_query(
+        "SELECT user_id, channel, created_at FROM deliveries"
+        " WHERE user_id = ANY($1::uuid[]) AND created_at > $2 AND state = ANY($3::text[])"
+        " AND NOT event_type = ANY($4::text[])",
+        [
+            users,
+            since,
+            [DeliveryState.PENDING.value, DeliveryState.SENT.value],
+            [t.value for t in flood.UNLIMITED],
+        ],
     )
-    return [row.created_at for row in rows]
+    recent: dict[tuple[UUID, str], list[datetime]] = {}
+    for row in rows:
+        recent.setdefault((row["user_id"], row["channel"]), []).append(row["created_at"])
+    return recent
+
+
+async def _insert(
+    messages: list[Message],
+    states: list[DeliveryState],
+    now: datetime,
+    connection: BaseDBAsyncClient,
+) -> None:
+    if not messages:
+        return
+    await connection.execute_query(
+        "INSERT INTO deliveries (event_id, event_type, user_id, channel, recipient, state,"
+        " subject, text, html, last_error, attempts, next_attempt_at, created_at)"
+        " SELECT *, 0, $11::timestamptz, $11::timestamptz FROM unnest($1::uuid[], $2::text[],"
+        " $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],"
+        " $10::text[])",
+        [
+            [m.event_id for m in messages],
+            [m.event_type.value for m in messages],
+            [m.user_id for m in messages],
+            [m.channel.value for m in messages],
+            [m.recipient for m in messages],
+            [state.value for state in states],
+            [m.subject[:255] for m in messages],
+            [m.text for m in messages],
+            [m.html for m in messages],
+            [
+                None if state is DeliveryState.PENDING else flood.suppression_reason(m.channel)
+                for m, state in zip(messages, states, strict=True)
+            ],
+            now,
+        ],
+    )
 
 
 async def take_due(channel: Channel, now: datetime, limit: int) -> list[Delivery]:

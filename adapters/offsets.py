@@ -27,17 +27,32 @@ async def load(consumer: str) -> Offsets:
     return {(topic, partition): offset for topic, partition, offset in rows}
 
 
+def upsert(
+    first: int, consumer: str, offsets: Mapping[tuple[str, int], int]
+) -> tuple[str, list[object]]:
+    """One statement saving the offsets (its parameters numbered from `first`), to run alone or
+    as a part of a larger one."""
+    sql = (
+        'INSERT INTO consumer_offsets (consumer, topic, partition, "offset")'
+        f" SELECT ${first}::text, * FROM unnest(${first + 1}::text[], ${first + 2}::int[],"
+        f" ${first + 3}::bigint[])"
+        ' ON CONFLICT (consumer, topic, partition) DO UPDATE SET "offset" = EXCLUDED."offset"'
+    )
+    where = list(offsets)
+    return sql, [
+        consumer,
+        [topic for topic, _ in where],
+        [partition for _, partition in where],
+        [offsets[tp] for tp in where],
+    ]
+
+
 async def save(
     connection: BaseDBAsyncClient, consumer: str, offsets: Mapping[tuple[str, int], int]
 ) -> None:
     """Inside the caller's transaction, beside the state those offsets were reached with."""
     if offsets:
-        await connection.execute_many(
-            'INSERT INTO consumer_offsets (consumer, topic, partition, "offset")'
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (consumer, topic, partition) DO UPDATE"
-            ' SET "offset" = EXCLUDED."offset"',
-            [[consumer, t, p, offset] for (t, p), offset in offsets.items()],
-        )
+        await connection.execute_query(*upsert(1, consumer, offsets))
 
 
 async def forget_all() -> None:

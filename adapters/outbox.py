@@ -3,8 +3,9 @@ Next: the trigger of migrations/0010_outbox_notify_when_resting.py wakes actors/
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from aiokafka import AIOKafkaProducer
@@ -34,10 +35,7 @@ async def stage(events: Sequence[Event], connection: BaseDBAsyncClient) -> None:
     """Add events to the outbox inside the caller's transaction. While the relay rests, a
     trigger (migration 0010) notifies it, and PostgreSQL delivers that at commit, never after a
     rollback."""
-    await _insert(
-        connection,
-        [(event.id, event.type.value, str(event.user_id), event.to_json()) for event in events],
-    )
+    await _insert(connection, rows_of(events))
 
 
 async def stage_dead_letter(connection: BaseDBAsyncClient, letter: DeadLetter) -> None:
@@ -57,23 +55,50 @@ async def stage_record(
     await _insert(connection, [(uuid4(), topic, key_text(key), value)])
 
 
-async def _insert(connection: BaseDBAsyncClient, rows: list[tuple[UUID, str, str, bytes]]) -> None:
-    # Plain SQL: this runs on every write, and the ORM's per-row objects cost more than the row.
+Row = tuple[UUID, str, str, bytes]  # event id, topic, key, value
+
+
+def rows_of(events: Sequence[Event]) -> list[Row]:
+    return [(event.id, event.type.value, str(event.user_id), event.to_json()) for event in events]
+
+
+def insert(first: int, rows: Sequence[Row]) -> tuple[str, list[object]]:
+    """One statement adding the rows (its parameters numbered from `first`), to run alone or
+    as a part of a larger one. An event id already staged is not staged again: an event made
+    again with the same id (an alert raised again by a replay) is the same event."""
     sql = (
         "INSERT INTO outbox (event_id, topic, key, value, created_at)"
-        " VALUES ($1, $2, $3, $4, now())"
+        f" SELECT *, now() FROM unnest(${first}::uuid[], ${first + 1}::text[],"
+        f" ${first + 2}::text[], ${first + 3}::bytea[])"
+        " ON CONFLICT (event_id) DO NOTHING"
     )
-    if len(rows) == 1:
-        await connection.execute_query(sql, list(rows[0]))
-    elif rows:
-        await connection.execute_many(sql, [list(row) for row in rows])
+    return sql, [list(column) for column in zip(*rows, strict=True)] or [[], [], [], []]
+
+
+async def _insert(connection: BaseDBAsyncClient, rows: list[Row]) -> None:
+    # Plain SQL: this runs on every write, and the ORM's per-row objects cost more than the row.
+    if rows:
+        await connection.execute_query(*insert(1, rows))
+
+
+@dataclass(frozen=True)
+class _Row:
+    seq: int
+    topic: str
+    key: str
+    value: bytes
 
 
 async def publish_pending(
-    producer: AIOKafkaProducer, event_key: EventKey, batch_size: int = 500
+    producer: AIOKafkaProducer,
+    event_key: EventKey,
+    batch_size: int = 500,
+    sent: Callable[[], None] = lambda: None,
 ) -> int:
     """Send the oldest unpublished events in order, each signed with the event key, and mark
-    them published; return how many.
+    them published; return how many. `sent` is called once the records are handed to the
+    producer (or there are none): from then on, another call may claim and send the rows after
+    them while this one waits for the broker's acknowledgements (its rows stay locked).
 
     A crash after the send and before the commit sends those events again on the next run:
     consumers are idempotent by event id, which is what makes at-least-once safe here.
@@ -84,41 +109,47 @@ async def publish_pending(
     record would meet again) is replaced by its dead letter, so that the rows after it go out.
     An unreachable broker raises, and the transaction leaves every row as it was.
     """
-    async with in_transaction() as connection:
-        rows = (
-            await OutboxEvent.filter(published_at=None)
-            .order_by("seq")
-            .limit(batch_size)
-            .select_for_update(skip_locked=True)
-            .using_db(connection)
-        )
-        if not rows:
-            return 0
-        answers: dict[int, asyncio.Future[object]] = {}
-        refused: dict[int, Exception] = {}
-        for row in rows:
-            try:
-                answers[row.seq] = await _send(producer, event_key, row.topic, row.key, row.value)
-            except kafka.RECORD_REFUSED as error:
-                refused[row.seq] = error
-        for seq, answer in answers.items():
-            try:
-                await answer
-            except kafka.RECORD_REFUSED as error:
-                refused[seq] = error
-        for row in rows:
-            if row.seq in refused:
-                letter = _dead_letter(row, refused[row.seq])
-                await dead_letters.record(connection, letter)
-                await _publish_dead_letter(producer, event_key, letter)
-        await (
-            OutboxEvent.filter(seq__in=[row.seq for row in rows])
-            .using_db(connection)
-            .update(published_at=datetime.now(UTC))
-        )
-        # Delivered at commit, once the broker has acknowledged every record of the batch.
-        await connection.execute_query("SELECT pg_notify($1, '')", [PUBLISHED_CHANNEL])
-    return len(rows)
+    try:
+        async with in_transaction() as connection:
+            # Plain SQL: the relay reads every event written, and ORM objects cost more.
+            _, found = await connection.execute_query(
+                "SELECT seq, topic, key, value FROM outbox WHERE published_at IS NULL"
+                " ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                [batch_size],
+            )
+            rows = [_Row(r["seq"], r["topic"], r["key"], bytes(r["value"])) for r in found]
+            if not rows:
+                return 0
+            answers: dict[int, asyncio.Future[object]] = {}
+            refused: dict[int, Exception] = {}
+            for row in rows:
+                try:
+                    answers[row.seq] = await _send(
+                        producer, event_key, row.topic, row.key, row.value
+                    )
+                except kafka.RECORD_REFUSED as error:
+                    refused[row.seq] = error
+            sent()
+            for seq, answer in answers.items():
+                try:
+                    await answer
+                except kafka.RECORD_REFUSED as error:
+                    refused[seq] = error
+            for row in rows:
+                if row.seq in refused:
+                    letter = _dead_letter(row, refused[row.seq])
+                    await dead_letters.record(connection, letter)
+                    await _publish_dead_letter(producer, event_key, letter)
+            # Marked and notified in one statement; the notice is delivered at commit, once
+            # the broker has acknowledged every record of the batch.
+            await connection.execute_query(
+                "WITH published AS (UPDATE outbox SET published_at = now()"
+                " WHERE seq = ANY($1::bigint[])) SELECT pg_notify($2, '')",
+                [[row.seq for row in rows], PUBLISHED_CHANNEL],
+            )
+        return len(rows)
+    finally:
+        sent()
 
 
 async def _send(
@@ -137,8 +168,8 @@ async def _send(
     return answer
 
 
-def _dead_letter(row: OutboxEvent, error: Exception) -> DeadLetter:
-    value = bytes(row.value)
+def _dead_letter(row: _Row, error: Exception) -> DeadLetter:
+    value = row.value
     letter = DeadLetter(row.topic, row.key.encode(), value, f"not published: {reason_of(error)}")
     # The row cannot be published: its dead letter goes to letter.dead_letter_topic instead.
     logs.dead_lettered(log, "outbox-relay", letter, error=True, row=row.seq, size=len(value))

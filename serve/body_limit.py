@@ -1,5 +1,5 @@
 """A limit on the size of request bodies: 413 before any parsing, whether the client declares
-the length or sends the body in chunks.
+the length or sends the body in chunks (serve/middleware.py applies it).
 
 FastAPI's own `max_body_size` counts the same way, but answers a declared length over the limit
 with Starlette's plain-text "Content Too Large", replacing whatever the app's handlers say; here
@@ -7,27 +7,29 @@ both cases answer like every other error, with a JSON `detail`.
 """
 
 from fastapi import HTTPException
-from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+    def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.detail = f"body: too large; a request body may have at most {max_bytes} bytes"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if self._declared_too_large(scope):
-            await JSONResponse({"detail": self.detail}, status_code=413)(scope, receive, send)
-            return
+    def declared_too_large(self, scope: Scope) -> bool:
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                return value.isdigit() and int(value) > self.max_bytes
+        return False
+
+    async def refusal(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await JSONResponse({"detail": self.detail}, status_code=413)(scope, receive, send)
+
+    def counted(self, receive: Receive) -> Receive:
+        """`receive`, raising a 413 once the body read so far is over the limit."""
         received = 0
 
-        async def counted() -> Message:
+        async def counting() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
@@ -37,8 +39,4 @@ class BodyLimit:
                 raise HTTPException(status_code=413, detail=self.detail)
             return message
 
-        await self.app(scope, counted, send)
-
-    def _declared_too_large(self, scope: Scope) -> bool:
-        declared = Headers(scope=scope).get("content-length")
-        return declared is not None and declared.isdigit() and int(declared) > self.max_bytes
+        return counting

@@ -19,6 +19,8 @@ class _DecimalJSONRequest(Request):
 class DecimalJSONRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler  # no body to read: no second Request per request
 
         async def with_decimals(request: Request) -> Response:
             return await handler(_DecimalJSONRequest(request.scope, request.receive))

@@ -5,7 +5,8 @@ state that the gateway fills when it starts."""
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from ray.serve.handle import DeploymentHandle
 
 from actors.domain.errors import Forbidden, InvalidToken
@@ -18,18 +19,24 @@ from adapters.revocations import RevokedSessions
 from serve.auth import Authenticator
 from serve.ledger_reader import LedgerReader
 
-_bearer = HTTPBearer(auto_error=False, description="The access token from /api/user/login")
+
+class _BearerClaims(HTTPBearer):
+    """The caller's claims, from the access token in `Authorization: Bearer`. One dependency
+    that is both the security scheme the docs list (as HTTPBearer) and the check: each
+    dependency FastAPI solves costs every request that uses it."""
+
+    # Each dependency is async: a plain def would cost a thread-pool hop per request.
+    async def __call__(self, request: Request) -> AccessClaims:  # type: ignore[override]
+        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+        if not token or scheme.lower() != "bearer":
+            raise InvalidToken("missing bearer token")
+        authenticator: Authenticator = request.app.state.authenticator
+        return authenticator.claims(token)
 
 
-# Each dependency is async: a plain def would cost a thread-pool hop per request.
-async def _current_claims(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> AccessClaims:
-    if credentials is None:
-        raise InvalidToken("missing bearer token")
-    authenticator: Authenticator = request.app.state.authenticator
-    return authenticator.claims(credentials.credentials)
+_current_claims = _BearerClaims(
+    scheme_name="HTTPBearer", description="The access token from /api/user/login"
+)
 
 
 async def _current_admin(

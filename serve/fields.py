@@ -108,7 +108,14 @@ Amount = Annotated[
     Field(allow_inf_nan=False),
     AfterValidator(check_amount),
 ]
-Money = Annotated[Decimal, PlainSerializer(lambda value: f"{value:.2f}", return_type=str)]
+
+
+def two_places(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+TWO_PLACES = PlainSerializer(two_places, return_type=str)
+Money = Annotated[Decimal, TWO_PLACES]
 
 # -- phones and time zones
 

@@ -1,38 +1,26 @@
-"""Headers every response carries."""
+"""Headers every response carries: `X-Content-Type-Options: nosniff` on every response and
+`Cache-Control: no-store` on every API response, since each holds a token or someone's own
+figures. serve/middleware.py adds them; serve/errors.py to a fault's 500, which Starlette
+answers outside every middleware."""
 
-from fastapi import FastAPI
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from collections.abc import Iterable
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+_EVERY: RawHeaders = [(b"x-content-type-options", b"nosniff")]
+_API: RawHeaders = [*_EVERY, (b"cache-control", b"no-store")]
+
+
+def raw_for_path(path: str) -> RawHeaders:
+    return _API if path.startswith("/api/") else _EVERY
 
 
 def for_path(path: str) -> dict[str, str]:
-    headers = {"X-Content-Type-Options": "nosniff"}
-    if path.startswith("/api/"):
-        headers["Cache-Control"] = "no-store"
-    return headers
+    return {name.decode(): value.decode() for name, value in raw_for_path(path)}
 
 
-class ResponseHeaders:
-    """Pure ASGI middleware (no per-request task, unlike BaseHTTPMiddleware): it adds
-    `X-Content-Type-Options: nosniff` to every response and `Cache-Control: no-store` to every
-    API response, since each holds a token or someone's own figures."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        added = for_path(scope["path"])
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).update(added)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-def install(app: FastAPI) -> None:
-    app.add_middleware(ResponseHeaders)
+def with_added(headers: Iterable[tuple[bytes, bytes]], added: RawHeaders) -> RawHeaders:
+    """`headers` (an ASGI response's, names in lower case) with `added`, which replace any of
+    the same name."""
+    names = {name for name, _ in added}
+    return [(name, value) for name, value in headers if name.lower() not in names] + added

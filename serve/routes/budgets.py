@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 from actors.domain.ledger import BudgetPosition
 from adapters import budgets
+from serve import answers
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser, LedgerReads
 from serve.errors import saved
@@ -19,6 +20,11 @@ router = APIRouter(prefix="/api/budget", tags=["budget"], route_class=DecimalJSO
 
 def out(position: BudgetPosition) -> BudgetOut:
     return BudgetOut.model_validate(position, from_attributes=True)
+
+
+async def shown(user: CurrentUser, budget_id: UUID, ledger: LedgerReads) -> BudgetOut:
+    """The budget's position today, as a create or a change answers it."""
+    return out(await position(user, budget_id, ledger))
 
 
 @router.post(
@@ -39,26 +45,34 @@ async def create(
         body.rollover,
         body.starts_on,
     )
-    return await saved(read(user, row.id, ledger), f"/api/budget/{row.id}")
+    return await saved(shown(user, row.id, ledger), f"/api/budget/{row.id}")
 
 
-@router.get("")
-async def listing(user: CurrentUser, ledger: LedgerReads) -> list[BudgetOut]:
+@router.get("", response_model=list[BudgetOut])
+async def listing(user: CurrentUser, ledger: LedgerReads) -> Response:
     """Every budget with its position in the current period of your time zone."""
     sequence, today = await ledger.last_sequence(user.user_id)
     positions = await ledger.budgets(user.user_id, sequence, today)
-    return sorted((out(p) for p in positions), key=lambda b: (b.category, b.period))
+    ordered = sorted(positions, key=lambda p: (p.category, p.period))
+    return answers.many(ordered, BudgetOut)
 
 
-@router.get("/{budget_id}")
+@router.get("/{budget_id}", response_model=BudgetOut)
 async def read(
     user: CurrentUser,
     budget_id: UUID,
     ledger: LedgerReads,
     period: Annotated[Day | None, Query(description="a day of the period to show")] = None,
-) -> BudgetOut:
+) -> Response:
+    return answers.one(await position(user, budget_id, ledger, period), BudgetOut)
+
+
+async def position(
+    user: CurrentUser, budget_id: UUID, ledger: LedgerReads, day: Day | None = None
+) -> BudgetPosition:
+    """The budget's position in the period of `day` (default: today in the user's zone)."""
     sequence, today = await ledger.last_sequence(user.user_id)
-    return out(await ledger.budget(user.user_id, sequence, budget_id, period or today))
+    return await ledger.budget(user.user_id, sequence, budget_id, day or today)
 
 
 @router.patch("/{budget_id}")
@@ -67,7 +81,7 @@ async def update(
 ) -> BudgetOut:
     given = {k: v for k, v in changes.model_dump(exclude_unset=True).items() if v is not None}
     await budgets.change(user.user_id, budget_id, given)
-    return await read(user, budget_id, ledger)
+    return await shown(user, budget_id, ledger)
 
 
 @router.delete("/{budget_id}", status_code=204)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from actors.domain.ledger import EntryType, GoalPosition
 from adapters import goals, transactions
+from serve import answers
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser, LedgerReads
 from serve.errors import saved
@@ -29,20 +30,30 @@ def out(position: GoalPosition) -> GoalOut:
 )
 async def create(user: CurrentUser, body: GoalIn, ledger: LedgerReads) -> GoalOut | JSONResponse:
     row = await goals.create(user.user_id, body.name, body.target_amount, body.deadline)
-    return await saved(read(user, row.id, ledger), f"/api/goal/{row.id}")
+    return await saved(shown(user, row.id, ledger), f"/api/goal/{row.id}")
 
 
-@router.get("")
-async def listing(user: CurrentUser, ledger: LedgerReads) -> list[GoalOut]:
+@router.get("", response_model=list[GoalOut])
+async def listing(user: CurrentUser, ledger: LedgerReads) -> Response:
     sequence, today = await ledger.last_sequence(user.user_id)
     positions = await ledger.goals(user.user_id, sequence, today)
-    return sorted((out(p) for p in positions), key=lambda g: g.name)
+    ordered = sorted(positions, key=lambda g: g.name)
+    return answers.many(ordered, GoalOut)
 
 
-@router.get("/{goal_id}")
-async def read(user: CurrentUser, goal_id: UUID, ledger: LedgerReads) -> GoalOut:
+@router.get("/{goal_id}", response_model=GoalOut)
+async def read(user: CurrentUser, goal_id: UUID, ledger: LedgerReads) -> Response:
+    return answers.one(await position(user, goal_id, ledger), GoalOut)
+
+
+async def position(user: CurrentUser, goal_id: UUID, ledger: LedgerReads) -> GoalPosition:
     sequence, today = await ledger.last_sequence(user.user_id)
-    return out(await ledger.goal(user.user_id, sequence, goal_id, today))
+    return await ledger.goal(user.user_id, sequence, goal_id, today)
+
+
+async def shown(user: CurrentUser, goal_id: UUID, ledger: LedgerReads) -> GoalOut:
+    """The goal's position, as a create or a change answers it."""
+    return out(await position(user, goal_id, ledger))
 
 
 @router.patch("/{goal_id}")
@@ -52,7 +63,7 @@ async def update(
     given = changes.model_dump(exclude_unset=True)
     given = {k: v for k, v in given.items() if v is not None or k == "deadline"}
     await goals.change(user.user_id, goal_id, given)
-    return await read(user, goal_id, ledger)
+    return await shown(user, goal_id, ledger)
 
 
 @router.delete("/{goal_id}", status_code=204)

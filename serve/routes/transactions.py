@@ -10,6 +10,7 @@ from actors.domain.errors import Forbidden
 from actors.domain.ledger import EntryType
 from adapters import transactions
 from adapters.models import Transaction
+from serve import answers
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser
 from serve.fields import Category, Day
@@ -29,8 +30,8 @@ def own(user: CurrentUser, claimed: UUID | None) -> UUID:
     return user.user_id
 
 
-@router.post("", status_code=201)
-async def create(user: CurrentUser, body: TransactionIn) -> TransactionOut:
+@router.post("", status_code=201, response_model=TransactionOut)
+async def create(user: CurrentUser, body: TransactionIn) -> Response:
     new = transactions.NewTransaction(
         amount=body.amount,
         type=body.type,
@@ -39,7 +40,8 @@ async def create(user: CurrentUser, body: TransactionIn) -> TransactionOut:
         occurred_at=body.occurred_at,
         goal_id=body.goal_id,
     )
-    return out(await transactions.create(own(user, body.user_id), new))
+    written = await transactions.create(own(user, body.user_id), new)
+    return answers.one(written, TransactionOut, status_code=201)
 
 
 @router.get("")

@@ -71,6 +71,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=40_000,
         help="transaction events per ledger shard throughput run",
     )
+    parser.add_argument(
+        "--alert-rate",
+        type=float,
+        help="writes/s of the paced write->alert run (default: half the write saturation rate);"
+        " a fixed rate compares two runs at the same load",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     parser.add_argument(
         "--idle-seconds",
@@ -107,7 +113,7 @@ async def _http_figures(
         run.figures += await routes.measure(
             HOST, port, routes.READ, users, target=READ_TARGET, **load
         )
-        rate = written[0].value / 2
+        rate = options.alert_rate or written[0].value / 2
         say(f"write -> budget_exceeded at {rate:.0f} writes/s, half the saturation rate")
         run.figures += await latency.measure(
             api,

@@ -43,6 +43,15 @@ async def test_a_message_is_claimed_once(db: Settings) -> None:
     assert row.state == DeliveryState.PENDING and row.recipient == message.recipient
 
 
+async def test_a_window_that_reads_an_event_twice_claims_its_message_once(db: Settings) -> None:
+    claimed, fresh = messages.email(), messages.email()
+    now = datetime.now(UTC)
+    await deliveries.claim(_claims(claimed), now)
+    assert await deliveries.claim(_claims(claimed, fresh, fresh), now) == {Channel.EMAIL}
+    rows = await Delivery.filter(event_id__in=[claimed.event_id, fresh.event_id])
+    assert sorted(row.event_id for row in rows) == sorted([claimed.event_id, fresh.event_id])
+
+
 async def test_a_burst_for_one_user_is_cut_at_the_flood_limit(db: Settings) -> None:
     first = messages.sms()
     burst = [first] + [replace(first, event_id=uuid4()) for _ in range(4)]

@@ -161,3 +161,32 @@ async def test_an_event_that_fails_to_apply_is_stepped_over_and_the_later_ones_c
     assert ledger.sequence == 4 and not ledger.pending and not ledger.skipped
     assert ledger.budget_position(ledger.budgets[budget], DAY).spent == 30
     assert snapshots.load(user, checkpoint.snapshots[user][1]) == ledger
+
+
+async def test_a_replay_raises_the_same_alerts_with_the_same_ids() -> None:
+    # A shard that crashed after staging its alerts and before saving its ledger applies the
+    # same records again from the same snapshot: the alerts it raises again are the same events.
+    user = hostile.USERS[2]
+    stream = Stream(user)
+    budget = uuid4()
+    store = SavedSnapshots()
+    first = await apply_window(
+        _records([stream.budget(budget, "10.00", period="weekly", today=DAY)]),
+        LedgerMemory(4, store.fetch),
+        DECODE,
+    )
+    store.saved[user] = first.snapshots[user][1]
+    spent = stream.expense("12.00", day=DAY)
+    window = _records([spent], 10)
+
+    raised = await apply_window(window, LedgerMemory(4, store.fetch), DECODE)
+    again = await apply_window(window, LedgerMemory(4, store.fetch), DECODE)
+    [alert] = raised.events
+    assert alert.type == Topic.BUDGET_EXCEEDED
+    assert [a.to_json() for a in again.events] == [alert.to_json()]
+
+    # Spending falls below the limit and crosses it again: a new alert, with an id of its own.
+    store.saved[user] = raised.snapshots[user][1]
+    later = _records([stream.delete(spent), stream.expense("12.00", day=DAY)], 20)
+    [rearmed] = (await apply_window(later, LedgerMemory(4, store.fetch), DECODE)).events
+    assert rearmed.type == Topic.BUDGET_EXCEEDED and rearmed.id != alert.id

@@ -4,13 +4,13 @@ headers every response carries, though Starlette answers it outside every middle
 import httpx
 from fastapi import FastAPI
 
-from serve import errors, response_headers
+from serve import errors, middleware
 
 
 def app_with_a_bug() -> FastAPI:
     app = FastAPI()
     errors.install(app)
-    response_headers.install(app)
+    middleware.install(app, max_body_bytes=1024)
 
     @app.get("/api/bug")
     async def bug() -> None:
