@@ -32,6 +32,11 @@ class LoopFailed(Exception):
     """The loop has stopped for good: says why."""
 
 
+class ActorFailed(RuntimeError):
+    """A long-lived actor cannot run (a topic with another partition count than configured):
+    what the one that waits for it raises, with the loop's reason."""
+
+
 @dataclass(frozen=True)
 class Retries:
     """Waits doubling from `first_seconds` to `longest_seconds`, with jitter. A step that may be

@@ -23,8 +23,6 @@ log = logging.getLogger(__name__)
 
 Window = list[ConsumerRecord[bytes, bytes]]
 
-# How often a consumer reports its lag (ledgerflow_consumer_lag): about Ray's export interval.
-LAG_EVERY_SECONDS = 1.0
 # A resting consumer fetches once this often all the same: for records put on the broker with
 # no notice (by hand, or a notice lost while the listening connection was down).
 REST_POLL_SECONDS = 5.0
@@ -61,6 +59,8 @@ class ConsumerLoop:
         self._consumer: AIOKafkaConsumer | None = None
         self._name = name
         self._lag_reported = 0.0
+        # How often it reports its lag (ledgerflow_consumer_lag), at rest too.
+        self._lag_every = metrics.gauge_refresh_seconds()
         self._listener: PgListener | None = None
         self._pace = FetchPace(settings.kafka_idle_seconds, REST_POLL_SECONDS)
         self._wake = asyncio.Event()
@@ -145,9 +145,8 @@ class ConsumerLoop:
         await self._report_lag(self._consumer)
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
-        # Ray forgets a gauge not set again within two export intervals: a resting consumer
-        # reports its lag all the same.
-        if time.monotonic() - self._lag_reported >= LAG_EVERY_SECONDS:
+        # A resting consumer reports its lag all the same, or Ray would forget the gauge.
+        if time.monotonic() - self._lag_reported >= self._lag_every:
             metrics.consumer_lag(self._name, await kafka.lag(consumer, self._partitions))
             self._lag_reported = time.monotonic()
 
@@ -162,7 +161,7 @@ class ConsumerLoop:
                     if left <= 0:
                         break
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), min(left, LAG_EVERY_SECONDS))
+                        await asyncio.wait_for(self._wake.wait(), min(left, self._lag_every))
                     await self._report_lag(consumer)
             finally:
                 consumer.resume(*self._partitions)

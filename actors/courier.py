@@ -3,6 +3,7 @@ Next: the channel's transport, adapters/smtp.py or adapters/sms.py (adapters/tra
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import random
 from collections import Counter
@@ -20,9 +21,10 @@ from adapters.models import Delivery
 
 log = logging.getLogger(__name__)
 
-# The messaging actor wakes a courier when it claims messages; the poll is the safety net for a
-# wake-up lost while the courier restarted, and the clock of scheduled retries.
-POLL_SECONDS = 1.0
+# The messaging actor wakes a courier when it claims messages, and a retry the courier itself
+# scheduled wakes it when due; the poll is the safety net for a wake-up lost while the courier
+# restarted, and for the retries that an earlier run of it scheduled.
+POLL_SECONDS = 5.0
 BATCH = 20
 
 
@@ -43,6 +45,9 @@ class Courier:
         # Sent, but the mark in the delivery log did not commit yet: never sent again from here.
         self._unrecorded: dict[int, str] = {}
         self._transport: transport.Transport | None = None
+        # When the retries this courier scheduled fall due (a heap), and when it last looked.
+        self._retries: list[datetime] = []
+        self._looked_at = datetime.min.replace(tzinfo=UTC)
         self._loop = ActorLoop(
             naming.courier(channel),
             [
@@ -77,10 +82,20 @@ class Courier:
         while await self._deliver_due() > 0:
             pass
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            await asyncio.wait_for(self._wake.wait(), self._pause_seconds())
+
+    def _pause_seconds(self) -> float:
+        """Until the next retry falls due, or the poll."""
+        while self._retries and self._retries[0] <= self._looked_at:
+            heapq.heappop(self._retries)  # it was due at the last look, which took it
+        if not self._retries:
+            return POLL_SECONDS
+        due_in = (self._retries[0] - datetime.now(UTC)).total_seconds()
+        return min(max(due_in, 0.0), POLL_SECONDS)
 
     async def _deliver_due(self) -> int:
-        rows = await deliveries.take_due(self._channel, datetime.now(UTC), BATCH)
+        self._looked_at = datetime.now(UTC)
+        rows = await deliveries.take_due(self._channel, self._looked_at, BATCH)
         await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)
 
@@ -152,9 +167,9 @@ class Courier:
         )
         self._counts["retried"] += 1
         metrics.notifications(self._channel, "retried")
-        await deliveries.retry_at(
-            row.id, now + timedelta(seconds=step.after_seconds), failure.reason
-        )
+        retry_at = now + timedelta(seconds=step.after_seconds)
+        await deliveries.retry_at(row.id, retry_at, failure.reason)
+        heapq.heappush(self._retries, retry_at)
 
 
 def start(settings: Settings, home_node: str) -> list[ray.actor.ActorHandle]:

@@ -19,16 +19,16 @@ from adapters.listener import PgListener
 
 log = logging.getLogger(__name__)
 
-# NOTIFY wakes a resting relay at once; the poll is the safety net for a notification missed
-# while the listening connection was down. A relay that has published in the last BUSY_SECONDS
-# does not rest: it looks for rows every LINGER_SECONDS, and writers commit without a NOTIFY
-# (which would serialise their commits: see migrations/0010_outbox_notify_when_resting.py).
-POLL_SECONDS = 1.0
+# NOTIFY wakes a resting relay at once, and so does every (re)connection of the listening
+# connection, in case a notification was missed while it was down; the poll is the safety net
+# for a connection that died without a word. A relay that has published in the last
+# BUSY_SECONDS does not rest: it looks for rows every LINGER_SECONDS, and writers commit
+# without a NOTIFY (which would serialise their commits: see
+# migrations/0010_outbox_notify_when_resting.py).
+POLL_SECONDS = 5.0
 LINGER_SECONDS = 0.005
 BUSY_SECONDS = 0.05
 CLEANUP_SECONDS = 3600.0
-# How often the relay counts its backlog (ledgerflow_outbox_pending): one query.
-BACKLOG_EVERY_SECONDS = 1.0
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
@@ -42,6 +42,8 @@ class OutboxRelay:
         logs.configure(settings.log_format)
         self._settings = settings
         self._backlog_counted = 0.0
+        # How often it counts its backlog (ledgerflow_outbox_pending): one query.
+        self._backlog_every = metrics.gauge_refresh_seconds()
         self._event_key = EventKey(settings.event_key)
         self._wake = asyncio.Event()
         self._resting = False
@@ -79,10 +81,17 @@ class OutboxRelay:
 
     async def _listen(self) -> None:
         assert self._settings.database_url
+
+        async def connected() -> None:
+            self._wake.set()  # a notification may have been missed while disconnected
+
         # Kept on self: the event loop holds its task only weakly, and a collected listener
         # would leave the relay to its poll.
         self._listener = PgListener(
-            self._settings.database_url, outbox.CHANNEL, lambda _payload: self._wake.set()
+            self._settings.database_url,
+            outbox.CHANNEL,
+            lambda _payload: self._wake.set(),
+            on_connect=connected,
         )
         await self._listener.start()
 
@@ -90,7 +99,7 @@ class OutboxRelay:
         assert self._producer is not None
         self._wake.clear()  # before publishing, so a commit during the send is not missed
         await self._publish_all(self._producer)
-        if time.monotonic() - self._backlog_counted >= BACKLOG_EVERY_SECONDS:
+        if time.monotonic() - self._backlog_counted >= self._backlog_every:
             metrics.outbox_pending(await outbox.backlog())
             self._backlog_counted = time.monotonic()
         now = datetime.now(UTC)

@@ -3,14 +3,16 @@
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from actors.domain.signatures import MIN_KEY_LENGTH
-from actors.domain.tokens import TokenPolicy
 from actors.naming import ActorKind
+
+if TYPE_CHECKING:  # imported where used: jwt and its keys cost the actors' starts 40 ms each
+    from actors.domain.tokens import TokenPolicy
 
 #: Ray's own resources, which Ray takes as num_cpus, num_gpus and memory, never by name.
 RAY_BUILT_IN_RESOURCES = frozenset({"CPU", "GPU", "memory", "object_store_memory"})
@@ -223,8 +225,10 @@ class Settings(BaseSettings):
         return self.home / "outbox"
 
     @property
-    def token_policy(self) -> TokenPolicy:
+    def token_policy(self) -> "TokenPolicy":
         from datetime import timedelta
+
+        from actors.domain.tokens import TokenPolicy
 
         return TokenPolicy(
             issuer=self.jwt_issuer,

@@ -7,6 +7,7 @@ Grafana dashboard that read them."""
 from collections.abc import Mapping
 from functools import cache
 
+import ray
 from ray.util import metrics
 
 #: What the exporter prints for each of our metrics, as the dashboard must name them.
@@ -22,6 +23,13 @@ EXPORTED = {
 }
 
 REQUEST_SECONDS_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
+
+
+def gauge_refresh_seconds() -> float:
+    """How often a gauge is set again, even to the same value: Ray forgets a gauge that is not
+    set within about two of its export intervals (`metrics_report_interval_ms`: 10 s unless
+    RAY_metrics_report_interval_ms says otherwise). Half of one interval."""
+    return ray._config.metrics_report_interval_ms() / 2000
 
 
 class _Metrics:

@@ -6,8 +6,6 @@ from actors.domain.messages import Message
 from actors.domain.preferences import Channel
 from adapters.config import Settings
 from adapters.file_outbox import EmlFolder, SmsLines
-from adapters.sms import TwilioTransport
-from adapters.smtp import SmtpTransport
 
 
 class Transport(Protocol):
@@ -22,11 +20,17 @@ class Transport(Protocol):
 
 
 def for_channel(channel: Channel, settings: Settings) -> Transport:
+    # A provider's client is imported only where it is used: Twilio's (with aiohttp) costs the
+    # start of every process that imports this module a tenth of a second.
     if channel is Channel.EMAIL:
         if settings.smtp_configured:
+            from adapters.smtp import SmtpTransport
+
             return SmtpTransport(settings)
         return EmlFolder(settings.outbox_folder, settings.smtp_from)
     if settings.twilio_configured:
+        from adapters.sms import TwilioTransport
+
         return TwilioTransport(settings)
     return SmsLines(settings.outbox_folder / "sms.jsonl")
 

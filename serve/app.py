@@ -8,7 +8,7 @@ from ray.exceptions import RayTaskError
 from ray.serve import Application, Deployment
 
 from actors import courier, ledger_shard, messaging, placement
-from actors.actor_loop import LoopFailed, NotReady
+from actors.actor_loop import ActorFailed, LoopFailed, NotReady
 from actors.domain.tokens import public_key_pem
 from actors.naming import NAMESPACE, OUTBOX_RELAY, ActorKind
 from actors.outbox_relay import OutboxRelay
@@ -38,10 +38,6 @@ def _placed(deployment: Any, kind: ActorKind, settings: Settings) -> Deployment:
     own actor options and the placement of its kind."""
     declared = deployment.ray_actor_options or {}
     return deployment.options(ray_actor_options=declared | placement.options(kind, settings))
-
-
-class ActorFailed(RuntimeError):
-    """A long-lived actor cannot run (a topic with another partition count than configured)."""
 
 
 def start_actors(

@@ -41,7 +41,8 @@ def up(host: str, port: int) -> int:
     logs.configure(settings.log_format, logging.WARNING)  # the console says what happens
     if settings.ray_address is None:
         ray_environment.keep_local_ray_on_loopback()
-    from serve import app, system  # import ray
+    from actors.actor_loop import ActorFailed
+    from serve import system  # import ray
 
     signals: list[int] = []
 
@@ -75,7 +76,7 @@ def up(host: str, port: int) -> int:
         pass  # the start has stopped what it began
     # A configuration that cannot work: topics with other partition counts, a placement that no
     # node can host, embedded servers for a cluster.
-    except (app.ActorFailed, Misconfigured) as error:
+    except (ActorFailed, Misconfigured) as error:
         _say(f"cannot start: {error}")
         return 1
     finally:

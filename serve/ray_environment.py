@@ -12,6 +12,9 @@ from serve import haproxy
 #: the metrics exporters listen on loopback. Ray reads it once, when it is imported.
 LOOPBACK_NODE = ("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 METRICS_REPORT_INTERVAL = "RAY_metrics_report_interval_ms"
+#: How often each Serve replica and router hands its cached request metrics to Ray's: every
+#: 100 ms by default, ten wake-ups a second in each, while Ray exports them every 10 s.
+SERVE_METRICS_INTERVAL = ("RAY_SERVE_METRICS_EXPORT_INTERVAL_MS", "1000")
 HA_PROXY_PORTS = (
     "RAY_SERVE_FALLBACK_PROXY_HTTP_PORT",
     "RAY_SERVE_FALLBACK_PROXY_GRPC_PORT",
@@ -30,6 +33,12 @@ def report_metrics_every(milliseconds: int) -> None:
     """How often every Ray process hands its metrics to its node's exporter (Ray's default:
     10 s); call it before starting Ray."""
     os.environ.setdefault(METRICS_REPORT_INTERVAL, str(milliseconds))
+
+
+def keep_serve_metrics_idle() -> None:
+    """Serve's request metrics handed over once a second, not ten times: read by the replicas,
+    which inherit this process's environment; call it before starting Ray."""
+    os.environ.setdefault(*SERVE_METRICS_INTERVAL)
 
 
 def use_fast_mode(home: Path, api_host: str) -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import importlib
 import ipaddress
 import signal
 import threading
@@ -13,16 +14,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import ray
-from ray import serve
 
 from actors import placement
 from actors.domain.preferences import Channel
+from actors.naming import NAMESPACE
 from adapters import database, kafka, offsets, outbox, transport
 from adapters.config import Misconfigured, Settings
 from adapters.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from adapters.keys import event_key, signing_key
 from serve import ray_environment
-from serve.app import APP_NAME, NAMESPACE, application, create_actors, wait_until_ready
 
 Say = Callable[[str], None]
 
@@ -75,6 +75,10 @@ class RunningSystem:
             say("stopping Ray, Serve and the actors")
             ray.shutdown()  # the local Ray takes every deployment and actor down with it
         elif ray.is_initialized():
+            from ray import serve
+
+            from serve.app import APP_NAME
+
             say("removing the application and the actors from the Ray cluster")
             with contextlib.suppress(Exception):
                 serve.delete(APP_NAME)
@@ -228,20 +232,20 @@ def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSyste
         home = settings.home.resolve()
         home.mkdir(parents=True, exist_ok=True)
         settings = settings.model_copy(update={"home": home})
-        # The servers start in a thread while Ray starts here (ray.init wants the main thread).
-        with ThreadPoolExecutor(1, thread_name_prefix="ledgerflow-servers") as pool:
+        # The servers start in a thread, and Serve and the deployments' code (the gateway's
+        # routes, FastAPI) are imported in another, while Ray starts here (ray.init wants the
+        # main thread).
+        with ThreadPoolExecutor(2, thread_name_prefix="ledgerflow-start") as pool:
             servers = pool.submit(_servers, settings, system, say)
+            wiring = pool.submit(importlib.import_module, "serve.app")
             try:
                 _start_ray(settings, system, host, say)
             finally:
                 wait([servers])  # a stop must not race a start still under way
             system.settings = settings = servers.result()
+            wiring.result()
         check_cluster(settings, say)
-        say("starting the actors and deploying the Serve application")
-        system.actors = create_actors(settings)  # they start while Serve deploys
-        serve.start(http_options={"host": host, "port": port})
-        serve.run(application(settings), name=APP_NAME, route_prefix="/")
-        wait_until_ready(system.actors, say)
+        _deploy(settings, system, host, port, say)
     except BaseException:
         say("the start was cut short: stopping what had started")
         system.stop(say)
@@ -249,9 +253,27 @@ def start(settings: Settings, *, host: str, port: int, say: Say) -> RunningSyste
     return system
 
 
+def _deploy(settings: Settings, system: RunningSystem, host: str, port: int, say: Say) -> None:
+    """Serve's controller and proxies first: they, then the replicas, are the longest chain of
+    the start, and a new worker process waits for a free start slot (Ray starts as many at once
+    as the node has CPUs), which the actors' processes took when asked for first. The actors
+    start while Serve deploys the replicas."""
+    from ray import serve
+
+    from serve import app  # imported while Ray started
+
+    say("deploying the Serve application and starting the actors")
+    serve.start(http_options={"host": host, "port": port})
+    system.actors = app.create_actors(settings)
+    serve.run(app.application(settings), name=app.APP_NAME, route_prefix="/")
+    app.wait_until_ready(system.actors, say)
+
+
 def _start_ray(settings: Settings, system: RunningSystem, host: str, say: Say) -> None:
     # Read by the processes of Ray's nodes, which inherit the environment of the one that starts
     # them: of this process for a local Ray, of each node's `ray start` on a cluster.
+    if settings.ray_address is None:
+        ray_environment.keep_serve_metrics_idle()
     if settings.ray_address is None and settings.fast_mode:
         ray_environment.use_fast_mode(settings.home, host)
     elif settings.ray_address is None:

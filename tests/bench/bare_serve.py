@@ -29,6 +29,7 @@ class NoOp:
 
 def main(port: int) -> None:
     with tempfile.TemporaryDirectory(prefix="ledgerflow-bench-bare-") as home:
+        ray_environment.keep_serve_metrics_idle()
         ray_environment.use_fast_mode(Path(home), HOST)
         ray.init(
             address="local",
