@@ -9,9 +9,8 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
-from uuid import UUID, uuid5
+from uuid import UUID
 
-import msgspec
 import ray
 
 from actors import ledger_memory, naming, placement
@@ -160,10 +159,10 @@ def _accept(
     raised: list[Event] = []
     try:
         for number in sorted(skipped.get(ledger.user_id, ())):
-            raised += _identified(ledger, ledger.skip(number))
+            raised += ledger.skip(number)
         for record, event in events:
             try:
-                raised += _identified(ledger, ledger.accept(event))
+                raised += ledger.accept(event)
             except ApplyFailed:
                 raise
             except Exception as error:  # not a ledger event at all: no number to step over
@@ -173,20 +172,6 @@ def _accept(
         skipped.setdefault(ledger.user_id, set()).add(number)
         raise _Refused(failure.event, _letter(failure, number, events), number) from failure
     return raised
-
-
-def _identified(ledger: Ledger, alerts: list[Event]) -> list[Event]:
-    """The alerts of one step of a ledger, each with an id made of where the step left the
-    ledger (its user and sequence) and the alert's place among them. A replay after a crash
-    applies the same events in the same order from the same saved state, so it raises the same
-    alerts with the same ids, and the outbox stages each id once: exactly once, even if the
-    alerts were committed apart from the ledger's snapshot."""
-    return [
-        msgspec.structs.replace(
-            alert, id=uuid5(ledger.user_id, f"{alert.type.value}:{ledger.sequence}:{place}")
-        )
-        for place, alert in enumerate(alerts)
-    ]
 
 
 def _letter(

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import msgspec
 
@@ -298,7 +298,7 @@ class Ledger:
                 self.skipped = tuple(n for n in self.skipped if n != following)
             elif (ready := self.pending.pop(following, None)) is not None:
                 try:
-                    raised += self._apply(ready)
+                    raised += _numbered(self.user_id, following, self._apply(ready))
                 except Exception as error:
                     raise ApplyFailed(ready, error) from error
             else:
@@ -658,3 +658,15 @@ def _budget(change: BudgetChanged) -> Budget | None:
 def _nonzero(totals: Mapping[date, Decimal]) -> dict[date, int]:
     """In cents, zeros left out."""
     return {start: to_cents(total) for start, total in totals.items() if total}
+
+
+def _numbered(user_id: UUID, number: int, alerts: list[Event]) -> list[Event]:
+    """The alerts of the user's event `number`, each with an id made of the user, that number
+    and the alert's place among them. A replay from an earlier snapshot applies the same events
+    to the same state, whatever windows they arrive in, and so raises the same alerts with the
+    same ids: the outbox stages each id once, so an alert is told once even when it was
+    committed apart from the ledger's snapshot."""
+    return [
+        msgspec.structs.replace(alert, id=uuid5(user_id, f"{alert.type.value}:{number}:{place}"))
+        for place, alert in enumerate(alerts)
+    ]

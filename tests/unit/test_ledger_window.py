@@ -190,3 +190,32 @@ async def test_a_replay_raises_the_same_alerts_with_the_same_ids() -> None:
     later = _records([stream.delete(spent), stream.expense("12.00", day=DAY)], 20)
     [rearmed] = (await apply_window(later, LedgerMemory(4, store.fetch), DECODE)).events
     assert rearmed.type == Topic.BUDGET_EXCEEDED and rearmed.id != alert.id
+
+
+async def test_a_replay_in_other_windows_raises_the_same_alert_ids() -> None:
+    # The topics are read side by side, so a replay may bring a user's events in another order
+    # and other windows than the first time: an event held for an earlier one is applied with
+    # it. Each alert keeps the id its own event gives it.
+    user = hostile.USERS[1]
+    stream = Stream(user)
+    budget = uuid4()
+    store = SavedSnapshots()
+    first = await apply_window(
+        _records([stream.budget(budget, "10.00", period="weekly", today=DAY)]),
+        LedgerMemory(4, store.fetch),
+        DECODE,
+    )
+    store.saved[user] = first.snapshots[user][1]
+    warned, exceeded = stream.expense("8.50", day=DAY), stream.expense("2.00", day=DAY)
+
+    # First: the second expense arrives first and waits; the first lets both through at once.
+    held = LedgerMemory(4, store.fetch)
+    assert not (await apply_window(_records([exceeded], 10), held, DECODE)).events
+    together = (await apply_window(_records([warned], 11), held, DECODE)).events
+    # The replay: each in a window of its own, in sequence order.
+    apart = LedgerMemory(4, store.fetch)
+    one = (await apply_window(_records([warned], 20), apart, DECODE)).events
+    two = (await apply_window(_records([exceeded], 21), apart, DECODE)).events
+
+    assert [a.type for a in together] == [Topic.BUDGET_WARNING, Topic.BUDGET_EXCEEDED]
+    assert [(a.id, a.to_json()) for a in together] == [(a.id, a.to_json()) for a in one + two]
