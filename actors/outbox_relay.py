@@ -155,6 +155,8 @@ class OutboxRelay:
             await outbox.rest()
             self._resting = True  # the next step finds what was staged before the rest
         else:
+            # No longer than the backlog's gauge may go unset (Ray forgets it after about two
+            # export intervals): the same 5 s at Ray's default interval.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), min(POLL_SECONDS, self._backlog_every))
                 await asyncio.sleep(LINGER_SECONDS)
