@@ -111,13 +111,18 @@ class OutboxRelay:
     async def _publish_all(self, producer: AIOKafkaProducer) -> None:
         """Batch after batch until none is pending, each claimed and sent while the one before
         waits for the broker's acknowledgements: two in flight, so that a batch's round trips
-        (the broker's answer, the commit) do not hold up the rows committed meanwhile."""
+        (the broker's answer, the commit) do not hold up the rows committed meanwhile. Each
+        commits after the one before and rolls back if that one failed: rows are marked
+        published in order. (A record of the later batch may then reach the broker before the
+        earlier batch's records are sent again: consumers order a user's ledger events by their
+        sequence, and every consumer is idempotent by event id.)"""
         in_flight: list[asyncio.Task[int]] = []
         try:
             while True:
                 sent = asyncio.Event()
+                before = in_flight[-1] if in_flight else None
                 batch = asyncio.create_task(
-                    outbox.publish_pending(producer, self._event_key, sent=sent.set)
+                    outbox.publish_pending(producer, self._event_key, sent=sent.set, after=before)
                 )
                 in_flight.append(batch)
                 await sent.wait()
@@ -130,8 +135,8 @@ class OutboxRelay:
                 task.cancel()
             raise
         finally:
-            # After a failure, the batch still in flight ends (all or nothing, as each does)
-            # before the failure is raised.
+            # After a failure, the batch still in flight ends (rolled back, since the one
+            # before it failed) before the failure is raised.
             for outcome in await asyncio.gather(*in_flight, return_exceptions=True):
                 if isinstance(outcome, int):
                     self._count(outcome)

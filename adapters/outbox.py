@@ -94,11 +94,14 @@ async def publish_pending(
     event_key: EventKey,
     batch_size: int = 500,
     sent: Callable[[], None] = lambda: None,
+    after: "asyncio.Task[int] | None" = None,
 ) -> int:
     """Send the oldest unpublished events in order, each signed with the event key, and mark
     them published; return how many. `sent` is called once the records are handed to the
     producer (or there are none): from then on, another call may claim and send the rows after
     them while this one waits for the broker's acknowledgements (its rows stay locked).
+    `after`: that earlier call, which commits first: if it fails, this one rolls back too, so
+    that rows are only ever marked published in order and both are sent again, in order.
 
     A crash after the send and before the commit sends those events again on the next run:
     consumers are idempotent by event id, which is what makes at-least-once safe here.
@@ -140,6 +143,8 @@ async def publish_pending(
                     letter = _dead_letter(row, refused[row.seq])
                     await dead_letters.record(connection, letter)
                     await _publish_dead_letter(producer, event_key, letter)
+            if after is not None:
+                await asyncio.shield(after)  # raises what ended it; our cancel is not its
             # Marked and notified in one statement; the notice is delivered at commit, once
             # the broker has acknowledged every record of the batch.
             await connection.execute_query(
@@ -169,10 +174,11 @@ async def _send(
 
 
 def _dead_letter(row: _Row, error: Exception) -> DeadLetter:
-    value = row.value
-    letter = DeadLetter(row.topic, row.key.encode(), value, f"not published: {reason_of(error)}")
+    letter = DeadLetter(
+        row.topic, row.key.encode(), row.value, f"not published: {reason_of(error)}"
+    )
     # The row cannot be published: its dead letter goes to letter.dead_letter_topic instead.
-    logs.dead_lettered(log, "outbox-relay", letter, error=True, row=row.seq, size=len(value))
+    logs.dead_lettered(log, "outbox-relay", letter, error=True, row=row.seq, size=len(row.value))
     return letter
 
 
