@@ -21,6 +21,7 @@ from actors.domain.dead_letter import DeadLetter, reason_of
 from actors.domain.errors import LedgerBehind, NotFound
 from actors.domain.events import Event, Record, verified
 from actors.domain.ledger import (
+    FROM_EVENTS_ALONE,
     LEDGER_TOPICS,
     ApplyFailed,
     BudgetForecast,
@@ -45,9 +46,11 @@ READ_WAIT_SECONDS = 5.0
 WINDOW_SECONDS = 0.05
 WINDOW_RECORDS = 10_000
 # The checkpoint (snapshots and offsets) is saved at most this often while records flow, at
-# once when they stop, and for any dead letter; the alerts of every window go ahead of it.
+# once when they stop, for any dead letter, and at UNSAVED_USERS; the alerts that a replay
+# raises again the same (FROM_EVENTS_ALONE) go ahead of it, the early warnings with it.
 # A ledger written to by many windows in a second is saved once; a crash replays at most this.
 CHECKPOINT_SECONDS = 1.0
+UNSAVED_USERS = 10_000  # ledgers changed since the checkpoint that make it due at once
 USERS_AT_ONCE = 1_000  # of a window, woken at a time (see apply_window)
 
 Decode = Callable[[Record], LedgerEvent]
@@ -317,11 +320,12 @@ class LedgerShard:
         # restarted shard resumes from the last checkpoint saved.
         self._unsaved.add(checkpoint)
         due = time.monotonic() - self._saved_at >= CHECKPOINT_SECONDS
-        if due or checkpoint.dead_letters or len(self._unsaved.snapshots) >= WINDOW_RECORDS:
+        if due or checkpoint.dead_letters or len(self._unsaved.snapshots) >= UNSAVED_USERS:
             await self._save()
-        elif checkpoint.events:
-            await ledger_store.stage_alerts(checkpoint.events)
-            self._unsaved.events = []
+        elif early := [a for a in self._unsaved.events if a.type in FROM_EVENTS_ALONE]:
+            await ledger_store.stage_alerts(early)
+            held = [a for a in self._unsaved.events if a.type not in FROM_EVENTS_ALONE]
+            self._unsaved.events = held
         self._events_applied += len(window)
         async with self._applied:
             self._applied.notify_all()

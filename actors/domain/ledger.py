@@ -30,6 +30,10 @@ from actors.domain.payloads import (
 from actors.domain.periods import Period, months_left, period_end, period_start
 from actors.domain.rollover import Rollover, carried
 
+# The alerts that the same events applied to the same state raise again the same: a shard may
+# stage them ahead of its checkpoint. The early warning also reads the user's recurring series
+# and the day, so it is staged with the checkpoint that records it as told.
+FROM_EVENTS_ALONE = frozenset({Topic.BUDGET_WARNING, Topic.BUDGET_EXCEEDED, Topic.GOAL_ACHIEVED})
 EXCEEDED_AT = 100  # thresholds at or above this raise budget_exceeded, below it budget_warning
 DEFAULT_THRESHOLDS = (80, 100)
 
@@ -557,7 +561,7 @@ class Ledger:
         if goal.saved < goal.target:
             goal.achieved_at = None  # re-armed: reaching the target again is news again
             return []
-        if goal.achieved_at is not None:
+        if goal.achieved is not None:
             return []
         goal.achieved_at = cause.occurred_at
         payload = {
@@ -662,11 +666,19 @@ def _nonzero(totals: Mapping[date, Decimal]) -> dict[date, int]:
 
 def _numbered(user_id: UUID, number: int, alerts: list[Event]) -> list[Event]:
     """The alerts of the user's event `number`, each with an id made of the user, that number
-    and the alert's place among them. A replay from an earlier snapshot applies the same events
-    to the same state, whatever windows they arrive in, and so raises the same alerts with the
-    same ids: the outbox stages each id once, so an alert is told once even when it was
-    committed apart from the ledger's snapshot."""
+    and what the alert is about (its type, budget or goal, period and threshold). A replay from
+    an earlier snapshot applies the same events to the same state, whatever windows they arrive
+    in, and so raises the same threshold and goal alerts with the same ids: the outbox stages
+    each id once, so such an alert is told once even when it was committed apart from the
+    ledger's snapshot. (An early warning also reads the user's recurring series and the day,
+    which a replay may find changed: see FROM_EVENTS_ALONE.)"""
     return [
-        msgspec.structs.replace(alert, id=uuid5(user_id, f"{alert.type.value}:{number}:{place}"))
-        for place, alert in enumerate(alerts)
+        msgspec.structs.replace(alert, id=uuid5(user_id, f"{number}:{_about(alert)}"))
+        for alert in alerts
     ]
+
+
+def _about(alert: Event) -> str:
+    facts = alert.payload
+    subject = facts.get("budget_id") or facts.get("goal_id")
+    return f"{alert.type.value}:{subject}:{facts.get('period_start')}:{facts.get('threshold')}"
