@@ -48,11 +48,12 @@ async def save(consumer: str, checkpoint: Checkpoint) -> None:
     offsets and the alerts. Dead letters, rare, take a transaction around it."""
     parts: list[tuple[str, list[object]]] = []
     if checkpoint.snapshots:
-        users = list(checkpoint.snapshots)
+        users, first = list(checkpoint.snapshots), _next(parts)
         parts.append(
             (
                 "INSERT INTO ledger_snapshots (user_id, partition, state, updated_at)"
-                " SELECT *, now() FROM unnest($1::uuid[], $2::int[], $3::bytea[])"
+                f" SELECT *, now() FROM unnest(${first}::uuid[], ${first + 1}::int[],"
+                f" ${first + 2}::bytea[])"
                 " ON CONFLICT (user_id) DO UPDATE SET partition = EXCLUDED.partition,"
                 " state = EXCLUDED.state, updated_at = now()",
                 [

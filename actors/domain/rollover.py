@@ -23,9 +23,9 @@ def carried(
     day: date,
 ) -> Amount:
     """What the periods from the one holding `starts_on` up to the one holding `day` carry
-        into it. Each period has its limit plus what it was carried; what it leaves (negative when
-        it overspent) carries on, cut at zero for `surplus`. Periods after `day` carry nothing
-        into it, and a budget started after `day` carries nothing. Amounts in Decimal or in integer
+    into it. Each period has its limit plus what it was carried; what it leaves (negative when
+    it overspent) carries on, cut at zero for `surplus`. Periods after `day` carry nothing into
+    it, and a budget started after `day` carries nothing. Amounts in Decimal or in integer
     cents, the answer in the same unit."""
     zero = limit * 0
     if rollover is Rollover.NONE:
