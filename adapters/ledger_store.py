@@ -84,10 +84,10 @@ async def save(consumer: str, checkpoint: Checkpoint) -> None:
 
 async def stage_alerts(events: list[Event]) -> None:
     """Alerts committed ahead of the checkpoint that holds the ledgers which raised them: their
-    ids are made of those ledgers' sequences (actors/ledger_shard.py), so the replay that
-    follows a crash before that checkpoint raises them again with the same ids, and the outbox
-    stages each id once."""
-    await connections.get("default").execute_query(*outbox.insert(1, outbox.rows_of(events)))
+    ids are made of the events that raised them (actors/domain/ledger.py `_numbered`), so the
+    replay that follows a crash before that checkpoint raises them again with the same ids, and
+    the outbox stages each id once."""
+    await outbox.stage(events, connections.get("default"))
 
 
 def _next(parts: list[tuple[str, list[object]]]) -> int:

@@ -10,13 +10,13 @@ import ray
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from actors import naming
-from actors.actor_loop import LoopFailed, NotReady
+from actors.actor_loop import ActorFailed, LoopFailed, NotReady
 from actors.ledger_shard import LedgerShard
 from actors.messaging import Messaging
 from actors.naming import ActorKind
 from adapters import kafka
 from adapters.config import Misconfigured, Settings
-from serve.app import ActorFailed, wait_until_ready
+from serve.app import wait_until_ready
 from serve.system import RunningSystem, check_cluster
 
 

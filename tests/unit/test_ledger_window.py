@@ -163,19 +163,25 @@ async def test_an_event_that_fails_to_apply_is_stepped_over_and_the_later_ones_c
     assert snapshots.load(user, checkpoint.snapshots[user][1]) == ledger
 
 
-async def test_a_replay_raises_the_same_alerts_with_the_same_ids() -> None:
-    # A shard that crashed after staging its alerts and before saving its ledger applies the
-    # same records again from the same snapshot: the alerts it raises again are the same events.
-    user = hostile.USERS[2]
+async def _saved_with_a_budget(user: UUID) -> tuple[Stream, SavedSnapshots]:
+    """The user's event stream and a store holding their ledger saved with a weekly budget of
+    10.00, as a shard's checkpoint left it."""
     stream = Stream(user)
-    budget = uuid4()
     store = SavedSnapshots()
     first = await apply_window(
-        _records([stream.budget(budget, "10.00", period="weekly", today=DAY)]),
+        _records([stream.budget(uuid4(), "10.00", period="weekly", today=DAY)]),
         LedgerMemory(4, store.fetch),
         DECODE,
     )
     store.saved[user] = first.snapshots[user][1]
+    return stream, store
+
+
+async def test_a_replay_raises_the_same_alerts_with_the_same_ids() -> None:
+    # A shard that crashed after staging its alerts and before saving its ledger applies the
+    # same records again from the same snapshot: the alerts it raises again are the same events.
+    stream, store = await _saved_with_a_budget(hostile.USERS[2])
+    user = stream.user_id
     spent = stream.expense("12.00", day=DAY)
     window = _records([spent], 10)
 
@@ -196,16 +202,7 @@ async def test_a_replay_in_other_windows_raises_the_same_alert_ids() -> None:
     # The topics are read side by side, so a replay may bring a user's events in another order
     # and other windows than the first time: an event held for an earlier one is applied with
     # it. Each alert keeps the id its own event gives it.
-    user = hostile.USERS[1]
-    stream = Stream(user)
-    budget = uuid4()
-    store = SavedSnapshots()
-    first = await apply_window(
-        _records([stream.budget(budget, "10.00", period="weekly", today=DAY)]),
-        LedgerMemory(4, store.fetch),
-        DECODE,
-    )
-    store.saved[user] = first.snapshots[user][1]
+    stream, store = await _saved_with_a_budget(hostile.USERS[1])
     warned, exceeded = stream.expense("8.50", day=DAY), stream.expense("2.00", day=DAY)
 
     # First: the second expense arrives first and waits; the first lets both through at once.
