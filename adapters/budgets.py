@@ -10,8 +10,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from actors.domain.errors import Conflict
-from actors.domain.events import Topic
 from actors.domain.ledger import spent_per_period
+from actors.domain.payloads import BudgetChanged, BudgetDefinition, DecimalText
 from actors.domain.periods import Period, local_date, period_start
 from actors.domain.rollover import Rollover
 from adapters import ledger_changes
@@ -20,37 +20,42 @@ from adapters.models import Budget
 
 
 async def _event(
-    connection: BaseDBAsyncClient, row: Budget | None, change: LedgerChange, now: datetime
-) -> dict[str, Any]:
-    """The `budget_changed` payload. A defined budget carries the spending of its category per
-    period so far, summed under the same lock that numbered the change: exactly the spending of
-    the events before it in the user's sequence."""
+    connection: BaseDBAsyncClient,
+    budget_id: UUID,
+    row: Budget | None,
+    change: LedgerChange,
+    now: datetime,
+) -> BudgetChanged:
+    """The `budget_changed` payload (`row` None: deleted). A defined budget carries the spending
+    of its category per period so far, summed under the same lock that numbered the change:
+    exactly the spending of the events before it in the user's sequence."""
     definition = None
     today = local_date(now, change.timezone)
     if row is not None:
+        period = Period(row.period)
         if row.starts_on is None:  # a row from before rollover: it starts now
-            row.starts_on = period_start(Period(row.period), today)
+            row.starts_on = period_start(period, today)
             await row.save(using_db=connection, update_fields=["starts_on"])
-        definition = {
-            "category": row.category,
-            "period": row.period,
-            "limit": str(row.limit),
-            "alert_thresholds": list(row.alert_thresholds),
-            "rollover": row.rollover,
-            "starts_on": row.starts_on.isoformat(),
-            **await _spent_so_far(connection, change.user_id, row.category, Period(row.period)),
-        }
-    return {
-        "budget_id": str(row.id if row else ""),
-        "local_date": today.isoformat(),
-        "budget": definition,
-    }
+        spent, recurring = await _spent_so_far(connection, change.user_id, row.category, period)
+        definition = BudgetDefinition(
+            category=row.category,
+            period=period,
+            limit=DecimalText(row.limit),
+            alert_thresholds=list(row.alert_thresholds),
+            spent=spent,
+            recurring=recurring,
+            rollover=Rollover(row.rollover),
+            starts_on=row.starts_on,
+        )
+    return BudgetChanged(
+        sequence=change.sequence, budget_id=budget_id, local_date=today, budget=definition
+    )
 
 
 async def _spent_so_far(
     connection: BaseDBAsyncClient, user_id: UUID, category: str, period: Period
-) -> dict[str, dict[str, str]]:
-    """`spent`, and `recurring`: the part of it that recurring series wrote."""
+) -> tuple[dict[date, DecimalText], dict[date, DecimalText]]:
+    """The category's spending per period, and the part of it that recurring series wrote."""
     # Summed per day here and per period by the domain, so that a period has one definition.
     rows = await connection.execute_query_dict(
         "SELECT local_date, sum(amount) AS total,"
@@ -60,10 +65,12 @@ async def _spent_so_far(
         [user_id, category],
     )
     recurring = [(row["local_date"], row["recurring"]) for row in rows if row["recurring"]]
-    return {
-        "spent": spent_per_period(period, ((row["local_date"], row["total"]) for row in rows)),
-        "recurring": spent_per_period(period, recurring),
-    }
+    spent = spent_per_period(period, ((row["local_date"], row["total"]) for row in rows))
+    return _as_text(spent), _as_text(spent_per_period(period, recurring))
+
+
+def _as_text(totals: dict[date, Decimal]) -> dict[date, DecimalText]:
+    return {start: DecimalText(total) for start, total in totals.items()}
 
 
 async def create(
@@ -90,8 +97,7 @@ async def create(
                 starts_on=starts_on,
                 using_db=connection,
             )
-            payload = await _event(connection, row, change, now)
-            await change.emit(connection, Topic.BUDGET_CHANGED, payload, now)
+            await change.emit(connection, await _event(connection, row.id, row, change, now), now)
     except IntegrityError as error:
         raise await _taken(user_id, category, period) from error
     return row
@@ -110,12 +116,10 @@ async def change(user_id: UUID, budget_id: UUID, changes: dict[str, Any] | None)
 
     async def describe(
         connection: BaseDBAsyncClient, row: Budget | None, change: LedgerChange, now: datetime
-    ) -> dict[str, Any]:
-        return await _event(connection, row, change, now) | {"budget_id": str(budget_id)}
+    ) -> BudgetChanged:
+        return await _event(connection, budget_id, row, change, now)
 
     try:
-        await ledger_changes.edit(
-            Budget, user_id, budget_id, changes, Topic.BUDGET_CHANGED, describe
-        )
+        await ledger_changes.edit(Budget, user_id, budget_id, changes, describe)
     except IntegrityError as error:
         raise Conflict("a budget for this category and period already exists") from error

@@ -8,18 +8,22 @@ from uuid import UUID
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from actors.domain.events import Topic
+from actors.domain.payloads import DecimalText, GoalChanged, GoalDefinition
 from adapters import ledger_changes
 from adapters.ledger_changes import LedgerChange
 from adapters.models import Goal
 
 
-def _definition(row: Goal) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "target_amount": str(row.target_amount),
-        "deadline": row.deadline.isoformat() if row.deadline else None,
-    }
+def _changed(goal_id: UUID, row: Goal | None, change: LedgerChange) -> GoalChanged:
+    """The `goal_changed` payload (`row` None: deleted)."""
+    definition = (
+        GoalDefinition(
+            name=row.name, target_amount=DecimalText(row.target_amount), deadline=row.deadline
+        )
+        if row is not None
+        else None
+    )
+    return GoalChanged(sequence=change.sequence, goal_id=goal_id, goal=definition)
 
 
 async def create(user_id: UUID, name: str, target: Decimal, deadline: date | None) -> Goal:
@@ -33,8 +37,7 @@ async def create(user_id: UUID, name: str, target: Decimal, deadline: date | Non
             deadline=deadline,
             using_db=connection,
         )
-        payload = {"goal_id": str(row.id), "goal": _definition(row)}
-        await change.emit(connection, Topic.GOAL_CHANGED, payload, now)
+        await change.emit(connection, _changed(row.id, row, change), now)
     return row
 
 
@@ -42,8 +45,8 @@ async def change(user_id: UUID, goal_id: UUID, changes: dict[str, Any] | None) -
     """Apply `changes` to the goal, or delete it when `changes` is None."""
 
     async def describe(
-        _connection: BaseDBAsyncClient, row: Goal | None, _change: LedgerChange, _now: datetime
-    ) -> dict[str, Any]:
-        return {"goal_id": str(goal_id), "goal": _definition(row) if row else None}
+        _connection: BaseDBAsyncClient, row: Goal | None, change: LedgerChange, _now: datetime
+    ) -> GoalChanged:
+        return _changed(goal_id, row, change)
 
-    await ledger_changes.edit(Goal, user_id, goal_id, changes, Topic.GOAL_CHANGED, describe)
+    await ledger_changes.edit(Goal, user_id, goal_id, changes, describe)

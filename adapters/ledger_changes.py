@@ -8,12 +8,14 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
+import msgspec
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from actors.domain.errors import NotFound
-from actors.domain.events import Event, Topic
+from actors.domain.events import Event
+from actors.domain.payloads import TOPICS, LedgerPayload
 from actors.domain.periods import local_date
 from adapters import outbox
 
@@ -25,24 +27,25 @@ class LedgerChange:
     timezone: str
 
     async def emit(
-        self, connection: BaseDBAsyncClient, topic: Topic, payload: dict[str, Any], now: datetime
-    ) -> Event:
-        event = ledger_event(topic, self.user_id, self.timezone, payload, now, self.sequence)
+        self, connection: BaseDBAsyncClient, payload: LedgerPayload, now: datetime
+    ) -> Event[LedgerPayload]:
+        """Stage the change's event; `payload` numbered with this change's `sequence`."""
+        event = ledger_event(self.user_id, self.timezone, payload, now)
         await outbox.stage([event], connection)
         return event
 
 
+# The number a payload holds until a numbered statement puts the user's in (see _NUMBERED).
+UNNUMBERED = 0
+
+
 def ledger_event(
-    topic: Topic,
-    user_id: UUID,
-    timezone: str,
-    payload: dict[str, Any],
-    now: datetime,
-    sequence: int,
-) -> Event:
-    # `today`, the user's date of the change: what the forecast of the current period needs.
-    today = local_date(now, timezone).isoformat()
-    return Event(topic, user_id, now, payload | {"sequence": sequence, "today": today})
+    user_id: UUID, timezone: str, payload: LedgerPayload, now: datetime
+) -> Event[LedgerPayload]:
+    """The event of a change: its topic is its payload's, and `today`, the user's date of the
+    change, is what the forecast of the current period needs."""
+    dated = msgspec.structs.replace(payload, today=local_date(now, timezone))
+    return Event(TOPICS[type(payload)], user_id, now, dated)
 
 
 Result = TypeVar("Result")
@@ -51,10 +54,10 @@ Result = TypeVar("Result")
 @dataclass(frozen=True)
 class Staged(Generic[Result]):
     """A change as one numbered statement writes it, for a guess at the user's time zone: its
-    event, the statement's own arguments ($6 on) and what the caller makes of it."""
+    event's payload (numbered UNNUMBERED), the statement's own arguments ($6 on) and what the
+    caller makes of it."""
 
-    topic: Topic
-    payload: dict[str, Any]
+    payload: LedgerPayload
     arguments: list[Any]
     result: Result
 
@@ -99,8 +102,7 @@ async def write_numbered(
         if timezone is None:
             timezone = await _timezone(connection, user_id)
         staged = stage(timezone)
-        # Numbered 0 here; the statement puts the user's number in.
-        event = ledger_event(staged.topic, user_id, timezone, staged.payload, now, 0)
+        event = ledger_event(user_id, timezone, staged.payload, now)
         async with connection.acquire_connection() as raw:
             row = await raw.fetchrow(
                 statement,
@@ -162,9 +164,8 @@ async def edit(
     user_id: UUID,
     row_id: UUID,
     changes: dict[str, Any] | None,
-    topic: Topic,
     describe: Callable[
-        [BaseDBAsyncClient, Row | None, "LedgerChange", datetime], Awaitable[dict[str, Any]]
+        [BaseDBAsyncClient, Row | None, "LedgerChange", datetime], Awaitable[LedgerPayload]
     ],
 ) -> None:
     """Change (or, with `changes` None, delete) a user's definition row, and emit the ledger
@@ -179,7 +180,7 @@ async def edit(
             row.update_from_dict(changes)
             await row.save(using_db=connection)
         kept = row if changes is not None else None
-        await change.emit(connection, topic, await describe(connection, kept, change, now), now)
+        await change.emit(connection, await describe(connection, kept, change, now), now)
 
 
 async def last_sequence(connection: BaseDBAsyncClient, user_id: UUID) -> tuple[int, str]:

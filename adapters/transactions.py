@@ -11,9 +11,9 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from actors.domain import payloads
 from actors.domain.errors import NotFound
-from actors.domain.events import Topic
-from actors.domain.ledger import Entry, EntryType
+from actors.domain.ledger import EntryType
 from actors.domain.periods import local_date
 from actors.domain.schedule import day_start
 from adapters import ledger_changes, pages
@@ -72,22 +72,22 @@ _WRITE = ledger_changes.numbered_statement(
 )
 
 
-def entry(row: Transaction | Written) -> Entry:
-    return Entry(
-        amount=row.amount,
-        type=EntryType(row.type),
-        category=row.category,
-        day=row.local_date,
-        goal_id=row.goal_id,  # type: ignore[union-attr]
-    )
+def _transaction(row: Transaction | Written) -> payloads.Transaction:
+    """The row as its events carry it."""
+    return payloads.Transaction(**_transaction_fields(row))
 
 
-def _payload(row: Transaction | Written) -> dict[str, Any]:
-    return entry(row).to_payload() | {
-        "transaction_id": str(row.id),
+def _transaction_fields(row: Transaction | Written) -> dict[str, Any]:
+    return {
+        "amount": payloads.DecimalText(row.amount),
+        "type": EntryType(row.type),
+        "category": row.category,
+        "local_date": row.local_date,
+        "goal_id": row.goal_id,  # type: ignore[union-attr]
+        "recurring_id": row.recurring_id,
+        "transaction_id": row.id,
         "description": row.description,
-        "occurred_at": row.occurred_at.isoformat(),
-        "recurring_id": str(row.recurring_id) if row.recurring_id else None,
+        "occurred_at": row.occurred_at,
     }
 
 
@@ -140,7 +140,10 @@ async def write(
             row.recurring_id,
             row.due_date,
         ]
-        return ledger_changes.Staged(Topic.TRANSACTION_CREATED, _payload(row), arguments, row)
+        created = payloads.TransactionCreated(
+            **_transaction_fields(row), sequence=ledger_changes.UNNUMBERED
+        )
+        return ledger_changes.Staged(created, arguments, row)
 
     done = await ledger_changes.write_numbered(connection, user_id, _WRITE, now, stage)
     if done is None:
@@ -164,13 +167,15 @@ async def update(user_id: UUID, transaction_id: UUID, changes: dict[str, Any]) -
         row = await ledger_changes.locked(connection, Transaction, user_id, transaction_id)
         if "goal_id" in changes:
             await check_goal(connection, user_id, changes["goal_id"])
-        old = _payload(row)
+        old = _transaction(row)
         row.update_from_dict(changes)
         if "occurred_at" in changes:
             row.local_date = local_date(row.occurred_at, change.timezone)
         await row.save(using_db=connection)
-        payload = {"transaction_id": str(row.id), "old": old, "new": _payload(row)}
-        await change.emit(connection, Topic.TRANSACTION_UPDATED, payload, now)
+        updated = payloads.TransactionUpdated(
+            sequence=change.sequence, transaction_id=row.id, old=old, new=_transaction(row)
+        )
+        await change.emit(connection, updated, now)
     return row
 
 
@@ -179,9 +184,11 @@ async def delete(user_id: UUID, transaction_id: UUID) -> None:
     async with in_transaction() as connection:
         change = await ledger_changes.begin(connection, user_id)
         row = await ledger_changes.locked(connection, Transaction, user_id, transaction_id)
-        payload = {"transaction_id": str(row.id), "old": _payload(row)}
+        deleted = payloads.TransactionDeleted(
+            sequence=change.sequence, transaction_id=row.id, old=_transaction(row)
+        )
         await row.delete(using_db=connection)
-        await change.emit(connection, Topic.TRANSACTION_DELETED, payload, now)
+        await change.emit(connection, deleted, now)
 
 
 async def page(

@@ -616,13 +616,13 @@ def shared_thresholds(values: Iterable[int]) -> tuple[int, ...]:
     return _THRESHOLDS.setdefault(thresholds, thresholds)
 
 
-def spent_per_period(period: Period, days: Iterable[tuple[date, Decimal]]) -> dict[str, str]:
+def spent_per_period(period: Period, days: Iterable[tuple[date, Decimal]]) -> dict[date, Decimal]:
     """A budget's earlier spending as its `budget_changed` event carries it: the category's
     expenses per local date, summed per period start by the same rule the ledger applies."""
     totals: dict[date, Decimal] = {}
     for day, amount in days:
         _add(totals, period_start(period, day), amount)
-    return {start.isoformat(): str(total) for start, total in totals.items()}
+    return totals
 
 
 def _add(totals: dict[date, Amount], start: date, amount: Amount) -> None:

@@ -175,6 +175,7 @@ SCHEMAS: dict[Topic, type[LedgerPayload]] = {
     Topic.BUDGET_CHANGED: BudgetChanged,
     Topic.GOAL_CHANGED: GoalChanged,
 }
+TOPICS: dict[type[LedgerPayload], Topic] = {schema: topic for topic, schema in SCHEMAS.items()}
 _DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
     topic.value: msgspec.json.Decoder(Envelope[schema], dec_hook=_decimal_text)  # type: ignore[valid-type]
     for topic, schema in SCHEMAS.items()

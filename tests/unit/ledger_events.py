@@ -114,7 +114,7 @@ class Stream:
 
     def spent_so_far(
         self, category: str, period: Period, recurring: bool = False
-    ) -> dict[str, str]:
+    ) -> dict[date, Decimal]:
         """What the service sums from its transactions table when it numbers a budget change
         (`recurring`: only what recurring series wrote)."""
         return spent_per_period(
