@@ -16,8 +16,9 @@ from actors import naming, placement
 from actors.actor_loop import Part
 from actors.consumer_loop import ConsumerLoop, Window
 from actors.domain.dead_letter import DeadLetter, reason_of
-from actors.domain.events import Event, Record, Topic, read_event
+from actors.domain.events import Record, Topic
 from actors.domain.messages import Message, Profile, compose
+from actors.domain.payloads import Notice, read_signed_notice
 from actors.domain.preferences import NOTIFIABLE, Channel
 from actors.domain.signatures import EventKey
 from actors.ownership import Ownership
@@ -32,7 +33,7 @@ WINDOW_SECONDS = 0.05
 # own transaction_created; this actor owns the topics only it reads.
 OWNED = frozenset(NOTIFIABLE) - {Topic.TRANSACTION_CREATED}
 
-Decode = Callable[[Record], Event]
+Decode = Callable[[Record], Notice]
 # The profiles of the users who may be sent something, given each user's kinds of event.
 Profiles = Callable[[Mapping[UUID, set[str]]], Awaitable[Mapping[UUID, Profile]]]
 
@@ -45,7 +46,7 @@ async def compose_window(
     holds makes this raise: each is decoded and composed in its own guard."""
     messages: list[Message] = []
     letters: list[DeadLetter] = []
-    events: list[tuple[Record, Event]] = []
+    events: list[tuple[Record, Notice]] = []
     for record in records:
         try:
             events.append((record, decode(record)))
@@ -82,7 +83,7 @@ class Messaging:
         assert settings.event_key
         logs.configure(settings.log_format)
         event_key = EventKey(settings.event_key)
-        self._decode: Decode = lambda record: read_event(record, event_key)
+        self._decode: Decode = lambda record: read_signed_notice(record, event_key)
         self._couriers: dict[Channel, Any] = {}
         self._handled = 0
         self._consumer = ConsumerLoop(

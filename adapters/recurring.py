@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from actors.domain.errors import InvalidInput, NotFound
 from actors.domain.events import Event, Topic
 from actors.domain.ledger import EntryType
+from actors.domain.payloads import BillDue, DecimalText
 from actors.domain.periods import local_date
 from actors.domain.schedule import Cadence, next_due, reminder_due, work_due
 from adapters import ledger_changes, outbox, transactions
@@ -191,12 +192,12 @@ def bill_due(row: RecurringSeries, now: datetime) -> Event:
     """The reminder of the series' next due date. Its id is the series and the date: whatever
     raises it twice, the outbox and the delivery log hold it once."""
     assert row.next_due is not None
-    payload = {
-        "recurring_id": str(row.id),
-        "due_date": row.next_due.isoformat(),
-        "amount": str(row.amount),
-        "category": row.category,
-        "description": row.description,
-    }
+    reminder = BillDue(
+        recurring_id=row.id,
+        due_date=row.next_due,
+        amount=DecimalText(row.amount),
+        category=row.category,
+        description=row.description,
+    )
     event_id = uuid5(row.id, f"bill_due/{row.next_due.isoformat()}")
-    return Event(Topic.BILL_DUE, row.user_id, now, payload, id=event_id)  # type: ignore[attr-defined]
+    return Event(Topic.BILL_DUE, row.user_id, now, reminder, id=event_id)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 from actors.domain import preferences
 from actors.domain.errors import EmailTaken, Forbidden, NotFound
 from actors.domain.events import Event, Topic
+from actors.domain.payloads import UserRegistered
 from actors.domain.roles import Role
 from adapters import audit, outbox, pages, sessions
 from adapters.audit import Action, Actor
@@ -40,7 +41,7 @@ async def create(
                 type=Topic.USER_REGISTERED,
                 user_id=user.id,
                 occurred_at=now,
-                payload={"name": name, "email": email, "phone": phone, "timezone": user.timezone},
+                payload=UserRegistered(name=name, email=email, phone=phone, timezone=user.timezone),
             )
             await outbox.stage([registered], connection)
     except IntegrityError as error:

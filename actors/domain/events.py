@@ -192,9 +192,3 @@ def on_topic(event: Event[P], topic: str) -> Event[P]:
     if event.type.value != topic:
         raise MalformedEvent(f"a {event.type.value} event on the {topic} topic")
     return event
-
-
-def read_event(record: Record, event_key: EventKey) -> Event[dict[str, Any]]:
-    """The event in a record signed with `event_key`, its payload a JSON object. MalformedEvent
-    if the signature does not verify, if the record holds no event, or another topic's."""
-    return on_topic(Event.from_json(verified(record, event_key)), record.topic)

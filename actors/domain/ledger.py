@@ -18,9 +18,14 @@ from actors.domain.events import Event, Topic
 from actors.domain.forecast import Expected, Forecast, Scheduled
 from actors.domain.money import ZERO, Amount, cents, from_cents, percent_of, reaches, to_cents
 from actors.domain.payloads import (
+    Alert,
     BudgetChanged,
+    BudgetCrossed,
+    BudgetForecastExceeded,
+    DecimalText,
     Entry,
     EntryType,
+    GoalAchieved,
     GoalChanged,
     LedgerEvent,
     TransactionCreated,
@@ -264,7 +269,7 @@ class Ledger:
             for start, total in b.spent.items()
         }
 
-    def accept(self, event: LedgerEvent) -> list[Event]:
+    def accept(self, event: LedgerEvent) -> list[Event[Alert]]:
         """Apply an event in sequence order; return the alerts raised. Replays are ignored.
 
         Raises ApplyFailed if applying an event raised: the ledger may then be half changed,
@@ -283,7 +288,7 @@ class Ledger:
         for budget in self.budgets.values():
             budget.forget_before(today)
 
-    def skip(self, number: int) -> list[Event]:
+    def skip(self, number: int) -> list[Event[Alert]]:
         """Count `number` as applied without applying its event, which failed to apply: the
         events after it still count, instead of waiting for it for ever. Returns the alerts of
         the held events that this lets through (ApplyFailed as `accept`)."""
@@ -293,9 +298,9 @@ class Ledger:
         self.skipped = (*self.skipped, number)
         return self._catch_up()
 
-    def _catch_up(self) -> list[Event]:
+    def _catch_up(self) -> list[Event[Alert]]:
         """Apply the held events that are next in sequence, stepping over skipped numbers."""
-        raised: list[Event] = []
+        raised: list[Event[Alert]] = []
         while True:
             following = self.sequence + 1
             if following in self.skipped:
@@ -309,7 +314,7 @@ class Ledger:
                 return raised
             self.sequence = following
 
-    def _apply(self, event: LedgerEvent) -> list[Event]:
+    def _apply(self, event: LedgerEvent) -> list[Event[Alert]]:
         match event.payload:
             case TransactionCreated() as created:
                 return self._move(event, [], [created.entry()])
@@ -325,7 +330,9 @@ class Ledger:
 
     # -- transactions
 
-    def _move(self, cause: LedgerEvent, removed: list[Entry], added: list[Entry]) -> list[Event]:
+    def _move(
+        self, cause: LedgerEvent, removed: list[Entry], added: list[Entry]
+    ) -> list[Event[Alert]]:
         change: dict[tuple[UUID, date], int] = {}
         goals: set[UUID] = set()
         for entry, sign in [(e, -1) for e in removed] + [(e, 1) for e in added]:
@@ -345,7 +352,7 @@ class Ledger:
                 toward = 1 if entry.type is EntryType.INCOME else -1
                 goal.saved += toward * amount
                 goals.add(goal.id)
-        raised: list[Event] = []
+        raised: list[Event[Alert]] = []
         for (budget_id, start), delta in change.items():
             # Only more spending alerts; less spending only re-arms.
             raised += self._check_budget(self.budgets[budget_id], start, cause, may_fire=delta > 0)
@@ -363,7 +370,7 @@ class Ledger:
 
     # -- budgets
 
-    def _change_budget(self, cause: LedgerEvent, change: BudgetChanged) -> list[Event]:
+    def _change_budget(self, cause: LedgerEvent, change: BudgetChanged) -> list[Event[Alert]]:
         budget_id, budget, today = change.budget_id, _budget(change), change.local_date
         previous = self.budgets.pop(budget_id, None)
         if self.expecting:
@@ -379,7 +386,7 @@ class Ledger:
         self.budgets[budget_id] = budget
         # A new limit re-arms or fires in the current period; earlier periods are only re-armed.
         current = period_start(budget.period, today)
-        raised: list[Event] = []
+        raised: list[Event[Alert]] = []
         for start in {*budget.fired, current}:
             raised += self._check_budget(budget, start, cause, may_fire=start == current)
         if previous is not None and previous.same_scope(budget):
@@ -389,7 +396,7 @@ class Ledger:
 
     def _check_budget(
         self, budget: Budget, start: date, cause: Event, *, may_fire: bool
-    ) -> list[Event]:
+    ) -> list[Event[Alert]]:
         spent = budget.spent.get(start, 0)
         available = budget.available(start)
         reached = tuple(t for t in budget.thresholds if reaches(spent, available, t))
@@ -410,39 +417,35 @@ class Ledger:
 
     def _budget_alert(
         self, budget: Budget, start: date, spent: int, threshold: int, cause: Event
-    ) -> Event:
+    ) -> Event[Alert]:
         exceeded = threshold >= EXCEEDED_AT
         available = budget.available(start)
-        payload = self._budget_facts(budget, start, available) | {
-            "spent": str(from_cents(spent)),
-            "percent": str(percent_of(from_cents(spent), from_cents(available))),
-            "threshold": threshold,
-        }
-        if exceeded:
-            payload["overage"] = str(from_cents(max(spent - available, 0)))
-        return Event(
-            type=Topic.BUDGET_EXCEEDED if exceeded else Topic.BUDGET_WARNING,
-            user_id=self.user_id,
-            occurred_at=cause.occurred_at,
-            payload=payload,
+        alert = BudgetCrossed(
+            **self._budget_facts(budget, start, available),
+            spent=DecimalText(from_cents(spent)),
+            percent=DecimalText(percent_of(from_cents(spent), from_cents(available))),
+            threshold=threshold,
+            overage=DecimalText(from_cents(max(spent - available, 0))) if exceeded else None,
         )
+        topic = Topic.BUDGET_EXCEEDED if exceeded else Topic.BUDGET_WARNING
+        return Event(topic, self.user_id, cause.occurred_at, alert)
 
     def _budget_facts(self, budget: Budget, start: date, available: int) -> dict[str, Any]:
-        """What every alert about a budget's period says; rollover adds what is available."""
-        facts: dict[str, Any] = {
-            "budget_id": str(budget.id),
+        """What every alert about a budget's period says (`BudgetNotice`'s fields but what was
+        spent); rollover adds what is carried and available."""
+        rollover = budget.rollover is not Rollover.NONE
+        return {
+            "budget_id": budget.id,
             "category": budget.category,
-            "period": budget.period.value,
-            "period_start": start.isoformat(),
-            "period_end": period_end(budget.period, start).isoformat(),
-            "limit": str(from_cents(budget.limit)),
+            "period": budget.period,
+            "period_start": start,
+            "period_end": period_end(budget.period, start),
+            "limit": DecimalText(from_cents(budget.limit)),
+            "carried": DecimalText(from_cents(available - budget.limit)) if rollover else None,
+            "available": DecimalText(from_cents(available)) if rollover else None,
         }
-        if budget.rollover is not Rollover.NONE:
-            facts["carried"] = str(from_cents(available - budget.limit))
-            facts["available"] = str(from_cents(available))
-        return facts
 
-    def _foresee(self, budget: Budget, today: date, cause: Event) -> list[Event]:
+    def _foresee(self, budget: Budget, today: date, cause: Event) -> list[Event[Alert]]:
         """`budget_forecast_exceeded` when the forecast of the current period first goes above
         what is available while the spending is still below it; once per budget and period,
         until the forecast falls back. Only a forecast resting on a history says so: the pace
@@ -467,17 +470,17 @@ class Ledger:
         ):
             return []
         budget.foreseen = (*budget.foreseen, current)
-        crossing = outlook.crossing(available)
-        payload = self._budget_facts(budget, current, in_cents) | {
-            "spent": str(outlook.spent),
-            "projected_spent": str(outlook.projected),
-            "low": str(outlook.low),
-            "high": str(outlook.high),
-            "method": outlook.method.value,
-            "crossing_day": crossing.isoformat() if crossing else None,
-            "forecast_day": today.isoformat(),
-        }
-        return [Event(Topic.BUDGET_FORECAST_EXCEEDED, self.user_id, cause.occurred_at, payload)]
+        alert = BudgetForecastExceeded(
+            **self._budget_facts(budget, current, in_cents),
+            spent=DecimalText(outlook.spent),
+            projected_spent=DecimalText(outlook.projected),
+            low=DecimalText(outlook.low),
+            high=DecimalText(outlook.high),
+            method=outlook.method,
+            crossing_day=outlook.crossing(available),
+            forecast_day=today,
+        )
+        return [Event(Topic.BUDGET_FORECAST_EXCEEDED, self.user_id, cause.occurred_at, alert)]
 
     def _expected(self, budget: Budget, today: date) -> Expected:
         """What the history makes of the period holding `today`, kept until it changes."""
@@ -544,7 +547,7 @@ class Ledger:
 
     # -- goals
 
-    def _change_goal(self, cause: LedgerEvent, change: GoalChanged) -> list[Event]:
+    def _change_goal(self, cause: LedgerEvent, change: GoalChanged) -> list[Event[Alert]]:
         goal_id, definition = change.goal_id, change.goal
         if definition is None:
             self.goals.pop(goal_id, None)
@@ -557,21 +560,21 @@ class Ledger:
         )
         return self._check_goal(goal, cause)
 
-    def _check_goal(self, goal: Goal, cause: Event) -> list[Event]:
+    def _check_goal(self, goal: Goal, cause: Event) -> list[Event[Alert]]:
         if goal.saved < goal.target:
             goal.achieved_at = None  # re-armed: reaching the target again is news again
             return []
         if goal.achieved is not None:
             return []
         goal.achieved_at = cause.occurred_at
-        payload = {
-            "goal_id": str(goal.id),
-            "name": goal.name,
-            "target_amount": str(from_cents(goal.target)),
-            "saved": str(from_cents(goal.saved)),
-            "achieved_at": goal.achieved,
-        }
-        return [Event(Topic.GOAL_ACHIEVED, self.user_id, cause.occurred_at, payload)]
+        alert = GoalAchieved(
+            goal_id=goal.id,
+            name=goal.name,
+            target_amount=DecimalText(from_cents(goal.target)),
+            saved=DecimalText(from_cents(goal.saved)),
+            achieved_at=cause.occurred_at,
+        )
+        return [Event(Topic.GOAL_ACHIEVED, self.user_id, cause.occurred_at, alert)]
 
     def goal_position(self, goal: Goal, today: date) -> GoalPosition:
         target, saved = from_cents(goal.target), from_cents(goal.saved)
@@ -664,7 +667,7 @@ def _nonzero(totals: Mapping[date, Decimal]) -> dict[date, int]:
     return {start: to_cents(total) for start, total in totals.items() if total}
 
 
-def _numbered(user_id: UUID, number: int, alerts: list[Event]) -> list[Event]:
+def _numbered(user_id: UUID, number: int, alerts: list[Event[Alert]]) -> list[Event[Alert]]:
     """The alerts of the user's event `number`, each with an id made of the user, that number
     and what the alert is about (its type, budget or goal, period and threshold). A replay from
     an earlier snapshot applies the same events to the same state, whatever windows they arrive
@@ -678,7 +681,7 @@ def _numbered(user_id: UUID, number: int, alerts: list[Event]) -> list[Event]:
     ]
 
 
-def _about(alert: Event) -> str:
-    facts = alert.payload
-    subject = facts.get("budget_id") or facts.get("goal_id")
-    return f"{alert.type.value}:{subject}:{facts.get('period_start')}:{facts.get('threshold')}"
+def _about(alert: Event[Alert]) -> str:
+    # The text of the alerts' ids when they were dicts, kept so that a replay across the
+    # change raises the ids it raised before.
+    return f"{alert.type.value}:{alert.payload.about}"

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from actors.domain import preferences, templates
-from actors.domain.events import Event, Topic
+from actors.domain.events import Topic
+from actors.domain.payloads import Notice
 from actors.domain.preferences import Channel
 
 
@@ -43,10 +44,8 @@ def channels_for(event_type: Topic, notifications: Mapping[str, list[str]]) -> l
     return [channel for channel in Channel if channel.value in chosen]
 
 
-def compose(event: Event, profile: Profile) -> list[Message]:
-    """The messages an event gives; raises MalformedEvent when its payload cannot be read."""
-    if event.type not in preferences.NOTIFIABLE:
-        return []
+def compose(event: Notice, profile: Profile) -> list[Message]:
+    """The messages a notice gives; raises MalformedEvent when a message cannot be worded."""
     addresses = {Channel.EMAIL: profile.email, Channel.SMS: profile.phone}
     wanted = [c for c in channels_for(event.type, profile.notifications) if addresses[c]]
     if not wanted:

@@ -1,7 +1,9 @@
-"""The payload of each ledger event, typed once: what the services write and what a ledger
-shard reads, decoded from the record's bytes and validated in one pass (msgspec). A payload that
-decodes is one the ledger can apply: amounts positive with two places, totals bounded, dates in
-the calendar, text that PostgreSQL can hold."""
+"""The payload of each event, typed once: what the services and the ledger write and what the
+ledger shards and the messaging actor read, decoded from the record's bytes and validated in one
+pass (msgspec). A ledger payload that decodes is one the ledger can apply: amounts positive with
+two places, totals bounded, dates in the calendar, text that PostgreSQL can hold. A notice (what
+people are told: a welcome, a budget or goal alert, a bill reminder) that decodes is one every
+message template can word."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,10 +14,21 @@ from uuid import UUID
 
 import msgspec
 
-from actors.domain.events import Envelope, Event, MalformedEvent, Topic, decode, on_topic
+from actors.domain.events import (
+    Envelope,
+    Event,
+    MalformedEvent,
+    Record,
+    Topic,
+    decode,
+    on_topic,
+    verified,
+)
+from actors.domain.forecast import Method
 from actors.domain.money import check_amount, check_total
 from actors.domain.periods import Period
 from actors.domain.rollover import Rollover
+from actors.domain.signatures import EventKey
 
 Sequence = Annotated[int, msgspec.Meta(ge=1)]  # the user's ledger sequence number
 Threshold = Annotated[int, msgspec.Meta(gt=0)]
@@ -163,10 +176,113 @@ class GoalChanged(msgspec.Struct, frozen=True, kw_only=True):
     today: date | None = None
 
 
+class UserRegistered(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    email: str
+    phone: str | None = None
+    timezone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        _text(self.name, "name")
+        _text(self.email, "email")
+
+
+class BudgetNotice(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What every alert about a budget's period says. `carried` and `available` only for a
+    budget with rollover, whose status is measured against what is available."""
+
+    budget_id: UUID
+    category: str
+    period: Period
+    period_start: date
+    period_end: date
+    limit: DecimalText
+    spent: DecimalText
+    carried: DecimalText | None = None
+    available: DecimalText | None = None
+
+    def __post_init__(self) -> None:
+        _text(self.category, "category")
+        _amount(self.limit, "limit")
+        _totals(self, "spent", "carried", "available")
+        if (self.carried is None) is not (self.available is None):
+            raise ValueError("carried and available go together")
+
+    @property
+    def about(self) -> str:
+        """What the alert is about, for its id (the ledger's `_numbered`)."""
+        return f"{self.budget_id}:{self.period_start}:None"
+
+
+class BudgetCrossed(BudgetNotice, frozen=True, kw_only=True, omit_defaults=True):
+    """`budget_warning` (a threshold below 100) and `budget_exceeded` (`overage` beside it)."""
+
+    percent: DecimalText
+    threshold: Threshold
+    overage: DecimalText | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _totals(self, "overage")
+        if not self.percent.is_finite():
+            raise ValueError("percent must be a finite number")
+
+    @property
+    def about(self) -> str:
+        return f"{self.budget_id}:{self.period_start}:{self.threshold}"
+
+
+class BudgetForecastExceeded(BudgetNotice, frozen=True, kw_only=True, omit_defaults=True):
+    projected_spent: DecimalText
+    low: DecimalText
+    high: DecimalText
+    method: Method
+    forecast_day: date
+    crossing_day: date | None = None  # None: the projection crosses only at the period's end
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _totals(self, "projected_spent", "low", "high")
+
+
+class GoalAchieved(msgspec.Struct, frozen=True, kw_only=True):
+    goal_id: UUID
+    name: str
+    target_amount: DecimalText
+    saved: DecimalText
+    achieved_at: Annotated[datetime, msgspec.Meta(tz=True)]
+
+    def __post_init__(self) -> None:
+        _text(self.name, "name")
+        _amount(self.target_amount, "target_amount")
+        _totals(self, "saved")
+
+    @property
+    def about(self) -> str:
+        return f"{self.goal_id}:None:None"
+
+
+class BillDue(msgspec.Struct, frozen=True, kw_only=True):
+    recurring_id: UUID
+    due_date: date
+    amount: DecimalText
+    category: str
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        _amount(self.amount, "amount")
+        _text(self.category, "category")
+        if self.description is not None:
+            _text(self.description, "description")
+
+
 LedgerPayload = (
     TransactionCreated | TransactionUpdated | TransactionDeleted | BudgetChanged | GoalChanged
 )
 LedgerEvent = Event[LedgerPayload]
+Alert = BudgetCrossed | BudgetForecastExceeded | GoalAchieved  # what a ledger raises
+NoticePayload = UserRegistered | TransactionCreated | Alert | BillDue
+Notice = Event[NoticePayload]  # an event people may be told of
 
 SCHEMAS: dict[Topic, type[LedgerPayload]] = {
     Topic.TRANSACTION_CREATED: TransactionCreated,
@@ -176,20 +292,51 @@ SCHEMAS: dict[Topic, type[LedgerPayload]] = {
     Topic.GOAL_CHANGED: GoalChanged,
 }
 TOPICS: dict[type[LedgerPayload], Topic] = {schema: topic for topic, schema in SCHEMAS.items()}
-_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
-    topic.value: msgspec.json.Decoder(Envelope[schema], dec_hook=_decimal_text)  # type: ignore[valid-type]
-    for topic, schema in SCHEMAS.items()
+NOTICE_SCHEMAS: dict[Topic, type[NoticePayload]] = {
+    Topic.USER_REGISTERED: UserRegistered,
+    Topic.TRANSACTION_CREATED: TransactionCreated,  # a receipt, for those who ask for one
+    Topic.BUDGET_WARNING: BudgetCrossed,
+    Topic.BUDGET_EXCEEDED: BudgetCrossed,
+    Topic.BUDGET_FORECAST_EXCEEDED: BudgetForecastExceeded,
+    Topic.GOAL_ACHIEVED: GoalAchieved,
+    Topic.BILL_DUE: BillDue,
 }
+
+
+def _decoders(schemas: dict[Topic, Any]) -> dict[str, msgspec.json.Decoder[Any]]:
+    return {
+        topic.value: msgspec.json.Decoder(Envelope[schema], dec_hook=_decimal_text)  # type: ignore[valid-type]
+        for topic, schema in schemas.items()
+    }
+
+
+_LEDGER_DECODERS = _decoders(SCHEMAS)
+_NOTICE_DECODERS = _decoders(NOTICE_SCHEMAS)
 
 
 def read(topic: str, raw: bytes) -> LedgerEvent:
     """The ledger event in `raw`, a record of `topic`, typed and checked: MalformedEvent naming
     what is wrong for anything the ledger could not apply, or another topic's event."""
-    decoder = _DECODERS.get(topic)
+    return _read(_LEDGER_DECODERS, "ledger", topic, raw)
+
+
+def read_notice(topic: str, raw: bytes) -> Notice:
+    """The notice in `raw`, a record of `topic`, typed and checked: MalformedEvent naming what
+    is wrong for anything a message could not be worded from, or another topic's event."""
+    return _read(_NOTICE_DECODERS, "notifiable", topic, raw)
+
+
+def read_signed_notice(record: Record, event_key: EventKey) -> Notice:
+    """The notice in a record signed with `event_key`: MalformedEvent if the signature does not
+    verify (checked first: nothing of a record we did not sign is parsed), or as `read_notice`."""
+    return read_notice(record.topic, verified(record, event_key))
+
+
+def _read(decoders: dict[str, msgspec.json.Decoder[Any]], kind: str, topic: str, raw: bytes) -> Any:
+    decoder = decoders.get(topic)
     if decoder is None:
-        raise MalformedEvent(f"{topic} is not a ledger topic")
-    event: LedgerEvent = decode(decoder, raw)
-    return on_topic(event, topic)
+        raise MalformedEvent(f"{topic} is not a {kind} topic")
+    return on_topic(decode(decoder, raw), topic)
 
 
 def _amount(amount: Decimal, name: str) -> None:
@@ -197,6 +344,17 @@ def _amount(amount: Decimal, name: str) -> None:
         check_amount(amount)
     except (ValueError, ArithmeticError) as error:
         raise ValueError(f"{name} {error}") from None
+
+
+def _totals(notice: msgspec.Struct, *names: str) -> None:
+    for name in names:
+        total = getattr(notice, name)
+        if total is None:
+            continue
+        try:
+            check_total(total)
+        except (ValueError, ArithmeticError) as error:
+            raise ValueError(f"{name}: {error}") from None
 
 
 def _text(text: str, name: str) -> None:

@@ -1,14 +1,23 @@
-"""The words of every message: subject, plain text, HTML and SMS, from an event's payload."""
+"""The words of every message: subject, plain text, HTML and SMS, from a notice's typed payload."""
 
 import html
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from typing import Any
+from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from actors.domain.events import Event, MalformedEvent, Topic
+from actors.domain.events import MalformedEvent, Topic
+from actors.domain.payloads import (
+    BillDue,
+    BudgetCrossed,
+    BudgetForecastExceeded,
+    BudgetNotice,
+    GoalAchieved,
+    Notice,
+    TransactionCreated,
+    UserRegistered,
+)
+from actors.domain.periods import Period
 
 # One GSM-7 segment is 160 characters; SMS text stays ASCII so that it is not sent as UCS-2.
 SMS_MAX = 159
@@ -35,19 +44,35 @@ class _Content:
     sms: str
 
 
-def render(event: Event, name: str, timezone: str) -> Rendered:
-    """Raises MalformedEvent when the payload lacks what its type promises."""
-    renderer = _RENDERERS[event.type]
+def render(event: Notice, name: str, timezone: str) -> Rendered:
+    """Raises MalformedEvent when the payload lacks what a message needs (an empty category)."""
     try:
-        content = renderer(event, name, _zone(timezone))
-    except (KeyError, TypeError, ValueError, InvalidOperation) as error:
-        raise MalformedEvent(f"{event.type.value} payload: {error!r}") from error
+        content = _content(event, name, _zone(timezone))
+    except ValueError as error:
+        raise MalformedEvent(f"{event.type.value} payload: {error}") from error
     return Rendered(
         subject=content.subject,
         text=_text(name, content),
         html=_html(name, content),
         sms=fit_sms(content.sms),
     )
+
+
+def _content(event: Notice, name: str, zone: tzinfo) -> _Content:
+    match event.payload:
+        case UserRegistered():
+            return _welcome(event.occurred_at, name, zone)
+        case TransactionCreated() as transaction:
+            return _receipt(transaction, transaction.occurred_at or event.occurred_at, zone)
+        case BudgetCrossed() as crossed:
+            return _budget(crossed, warning=event.type is Topic.BUDGET_WARNING)
+        case BudgetForecastExceeded() as outlook:
+            return _forecast(outlook)
+        case GoalAchieved() as goal:
+            return _goal(goal, zone)
+        case BillDue() as bill:
+            return _bill(bill)
+    raise ValueError(f"no message for a {type(event.payload).__name__}")
 
 
 def fit_sms(text: str) -> str:
@@ -81,28 +106,20 @@ def _html(name: str, content: _Content) -> str:
     )
 
 
-def _money(value: object) -> str:
-    if not isinstance(value, str | int):
-        raise TypeError(f"an amount must be a decimal string, not {type(value).__name__}")
-    amount = Decimal(value)
-    if not amount.is_finite():
-        raise ValueError(f"amount {value!r} is not a number")
+def _money(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
 
-def _percent(value: object) -> str:
-    if not isinstance(value, str | int):
-        raise TypeError(f"a percentage must be a decimal string, not {type(value).__name__}")
+def _percent(value: Decimal) -> str:
     # Rounded down: a warning must not say 100% before the budget is spent.
-    return f"{Decimal(value).quantize(Decimal(1), rounding=ROUND_DOWN)}%"
+    return f"{value.quantize(Decimal(1), rounding=ROUND_DOWN)}%"
 
 
 def _day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def _moment(value: str | datetime, zone: tzinfo) -> str:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+def _moment(moment: datetime, zone: tzinfo) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(zone)
@@ -113,46 +130,42 @@ def _short(name: str) -> str:
     return name if len(name) <= NAME_IN_SMS else name[: NAME_IN_SMS - 3].rstrip() + "..."
 
 
-def _text_field(payload: Mapping[str, Any], key: str) -> str:
-    value = payload[key]
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{key} must be a non-empty string")
-    return value.strip()
+def _named(text: str, what: str) -> str:
+    if not text.strip():
+        raise ValueError(f"{what} is empty")
+    return text.strip()
 
 
-def _period_label(period: str, start: date) -> str:
-    if period == "monthly":
-        return f"{start:%B}"
-    if period == "weekly":
-        return f"the week of {start.day} {start:%B}"
-    if period == "yearly":
-        return str(start.year)
-    raise ValueError(f"unknown budget period {period!r}")
+def _period_label(period: Period, start: date) -> str:
+    match period:
+        case Period.MONTHLY:
+            return f"{start:%B}"
+        case Period.WEEKLY:
+            return f"the week of {start.day} {start:%B}"
+        case Period.YEARLY:
+            return str(start.year)
 
 
-def _welcome(event: Event, name: str, zone: tzinfo) -> _Content:
+def _welcome(signed_up: datetime, name: str, zone: tzinfo) -> _Content:
     return _Content(
         subject=f"Welcome to ledgerflow, {name}",
         intro=(
             "Your account is ready. We will write when a budget is nearly spent or exceeded "
             "and when you reach a savings goal."
         ),
-        facts=[("Signed up", _moment(event.occurred_at, zone))],
+        facts=[("Signed up", _moment(signed_up, zone))],
         sms=f"Welcome to ledgerflow, {_short(name)}! Alerts about your budgets and goals will "
         "arrive here.",
     )
 
 
-def _receipt(event: Event, _name: str, zone: tzinfo) -> _Content:
-    payload = event.payload
-    kind = payload["type"]
-    if kind not in ("expense", "income"):
-        raise ValueError(f"transaction type {kind!r}")
-    amount, category = _money(payload["amount"]), _text_field(payload, "category")
-    when = _moment(payload["occurred_at"], zone)
+def _receipt(transaction: TransactionCreated, occurred_at: datetime, zone: tzinfo) -> _Content:
+    kind = transaction.type.value
+    amount, category = _money(transaction.amount), _named(transaction.category, "category")
+    when = _moment(occurred_at, zone)
     facts = [("Amount", amount), ("Type", kind), ("Category", category), ("Date", when)]
-    if payload.get("description"):
-        facts.insert(3, ("Description", str(payload["description"])))
+    if transaction.description:
+        facts.insert(3, ("Description", transaction.description))
     return _Content(
         subject=f"{kind.capitalize()} recorded: {amount}, {category}",
         intro=f"An {kind} of {amount} in {category} was recorded.",
@@ -161,24 +174,14 @@ def _receipt(event: Event, _name: str, zone: tzinfo) -> _Content:
     )
 
 
-def _budget(event: Event, _name: str, zone: tzinfo) -> _Content:
-    payload = event.payload
-    category = _text_field(payload, "category")
-    start, end = (
-        date.fromisoformat(payload["period_start"]),
-        date.fromisoformat(payload["period_end"]),
-    )
-    label = _period_label(payload["period"], start)
-    limit, spent, percent = (
-        _money(payload["limit"]),
-        _money(payload["spent"]),
-        _percent(payload["percent"]),
-    )
-    period = f"{_day(start)} to {_day(end)}"
-    carried = _carried(payload)
-    if event.type is Topic.BUDGET_WARNING:
-        available = Decimal(payload.get("available", payload["limit"]))
-        left = max(available - Decimal(payload["spent"]), Decimal(0))
+def _budget(crossed: BudgetCrossed, warning: bool) -> _Content:
+    category = _named(crossed.category, "category")
+    label = _period_label(crossed.period, crossed.period_start)
+    limit, spent, percent = _money(crossed.limit), _money(crossed.spent), _percent(crossed.percent)
+    period = f"{_day(crossed.period_start)} to {_day(crossed.period_end)}"
+    carried = _carried(crossed)
+    if warning:
+        left = max(_available(crossed) - crossed.spent, Decimal(0))
         return _Content(
             subject=f"Budget warning: {category}, {label}",
             intro=f"You have spent {percent} of your {category} budget for {label}.",
@@ -186,15 +189,14 @@ def _budget(event: Event, _name: str, zone: tzinfo) -> _Content:
                 ("Limit", limit),
                 *carried,
                 ("Spent", f"{spent} ({percent})"),
-                ("Left", _money(str(left))),
+                ("Left", _money(left)),
                 ("Period", period),
             ],
             sms=f"ledgerflow: {percent} of your {_short(category)} budget for {label} is spent "
             f"({spent} of {limit}).",
         )
-    overage = _money(payload["overage"])
-    threshold = int(payload.get("threshold", 100))
-    beyond = f" ({threshold}%)" if threshold > 100 else ""
+    overage = _money(crossed.overage if crossed.overage is not None else Decimal(0))
+    beyond = f" ({crossed.threshold}%)" if crossed.threshold > 100 else ""
     return _Content(
         subject=f"Budget exceeded: {category}, {label}{beyond}",
         intro=f"You have gone over your {category} budget for {label}.",
@@ -210,36 +212,36 @@ def _budget(event: Event, _name: str, zone: tzinfo) -> _Content:
     )
 
 
-def _carried(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _available(notice: BudgetNotice) -> Decimal:
+    """What the budget's status is measured against: its limit, plus what rollover carried."""
+    return notice.available if notice.available is not None else notice.limit
+
+
+def _carried(notice: BudgetNotice) -> list[tuple[str, str]]:
     """The rollover lines of a budget alert: none for a budget without rollover."""
-    if "available" not in payload:
+    if notice.carried is None or notice.available is None:
         return []
-    return [
-        ("Carried over", _money(payload["carried"])),
-        ("Available", _money(payload["available"])),
-    ]
+    return [("Carried over", _money(notice.carried)), ("Available", _money(notice.available))]
 
 
-def _forecast(event: Event, _name: str, zone: tzinfo) -> _Content:
-    payload = event.payload
-    category = _text_field(payload, "category")
-    start = date.fromisoformat(payload["period_start"])
-    end = date.fromisoformat(payload["period_end"])
-    label = _period_label(payload["period"], start)
-    available = _money(payload.get("available", payload["limit"]))
-    spent, projected = _money(payload["spent"]), _money(payload["projected_spent"])
-    low, high = _money(payload["low"]), _money(payload["high"])
-    crossing = payload.get("crossing_day")
-    when = f" around {_day(date.fromisoformat(crossing))}" if crossing else ""
+def _forecast(outlook: BudgetForecastExceeded) -> _Content:
+    category = _named(outlook.category, "category")
+    start, end = outlook.period_start, outlook.period_end
+    label = _period_label(outlook.period, start)
+    available = _money(_available(outlook))
+    spent, projected = _money(outlook.spent), _money(outlook.projected_spent)
+    low, high = _money(outlook.low), _money(outlook.high)
+    crossing = outlook.crossing_day
+    when = f" around {_day(crossing)}" if crossing else ""
     facts = [
-        ("Limit", _money(payload["limit"])),
-        *_carried(payload),
+        ("Limit", _money(outlook.limit)),
+        *_carried(outlook),
         ("Spent so far", spent),
         ("Expected by the end", f"{projected} (likely {low} to {high})"),
         ("Period", f"{_day(start)} to {_day(end)}"),
     ]
     if crossing:
-        facts.insert(-1, ("Expected to cross", _day(date.fromisoformat(crossing))))
+        facts.insert(-1, ("Expected to cross", _day(crossing)))
     return _Content(
         subject=f"Budget forecast: {category}, {label} is on course to be exceeded",
         intro=f"At this pace your {category} budget for {label} will be exceeded{when}: "
@@ -250,44 +252,27 @@ def _forecast(event: Event, _name: str, zone: tzinfo) -> _Content:
     )
 
 
-def _goal(event: Event, _name: str, zone: tzinfo) -> _Content:
-    payload = event.payload
-    name = _text_field(payload, "name")
-    target, saved = _money(payload["target_amount"]), _money(payload["saved"])
+def _goal(goal: GoalAchieved, zone: tzinfo) -> _Content:
+    name = _named(goal.name, "name")
+    target, saved = _money(goal.target_amount), _money(goal.saved)
     return _Content(
         subject=f"Goal reached: {name}",
         intro=f"You have reached your savings goal {name}.",
-        facts=[
-            ("Target", target),
-            ("Saved", saved),
-            ("Reached", _moment(payload["achieved_at"], zone)),
-        ],
+        facts=[("Target", target), ("Saved", saved), ("Reached", _moment(goal.achieved_at, zone))],
         sms=f"ledgerflow: goal reached! {_short(name)}: saved {saved} of {target}.",
     )
 
 
-def _bill(event: Event, _name: str, _zone: tzinfo) -> _Content:
-    payload = event.payload
-    amount, category = _money(payload["amount"]), _text_field(payload, "category")
-    due = date.fromisoformat(payload["due_date"])
-    facts = [("Amount", amount), ("Category", category), ("Due", _day(due))]
-    if payload.get("description"):
-        facts.insert(2, ("Description", str(payload["description"])))
+def _bill(bill: BillDue) -> _Content:
+    amount, category = _money(bill.amount), _named(bill.category, "category")
+    due = _day(bill.due_date)
+    facts = [("Amount", amount), ("Category", category), ("Due", due)]
+    if bill.description:
+        facts.insert(2, ("Description", bill.description))
     return _Content(
         subject=f"Bill due tomorrow: {amount}, {category}",
-        intro=f"Your recurring {category} expense of {amount} is due on {_day(due)}; it will"
+        intro=f"Your recurring {category} expense of {amount} is due on {due}; it will"
         " be recorded that day.",
         facts=facts,
-        sms=f"ledgerflow: {_short(category)} bill of {amount} due {_day(due)}.",
+        sms=f"ledgerflow: {_short(category)} bill of {amount} due {due}.",
     )
-
-
-_RENDERERS: dict[Topic, Callable[[Event, str, tzinfo], _Content]] = {
-    Topic.USER_REGISTERED: _welcome,
-    Topic.TRANSACTION_CREATED: _receipt,
-    Topic.BUDGET_WARNING: _budget,
-    Topic.BUDGET_EXCEEDED: _budget,
-    Topic.BUDGET_FORECAST_EXCEEDED: _forecast,
-    Topic.GOAL_ACHIEVED: _goal,
-    Topic.BILL_DUE: _bill,
-}

@@ -1,6 +1,7 @@
 """Builds one user's ledger events the way the services do: numbered 1, 2, 3... per user, with
 the payloads described in actors/domain/ledger.py."""
 
+import json
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -161,6 +162,12 @@ def _transaction_id(created: LedgerEvent) -> str:
     return str(created.payload.transaction_id)
 
 
+def told(alert: Event) -> dict[str, Any]:
+    """The alert's payload as it goes onto Kafka: the JSON object a consumer reads."""
+    payload: dict[str, Any] = json.loads(alert.to_json())["payload"]
+    return payload
+
+
 def feed(ledger: Ledger, *events: LedgerEvent) -> list[Event]:
     """Accept events one by one; all the alerts raised."""
     raised: list[Event] = []
@@ -172,11 +179,11 @@ def feed(ledger: Ledger, *events: LedgerEvent) -> list[Event]:
 def alerts(raised: list[Event]) -> list[tuple[str, int, str]]:
     """What a user is told: (kind, threshold, period start), sorted."""
     return sorted(
-        (a.type.value, a.payload["threshold"], a.payload["period_start"])
+        (a.type.value, told(a)["threshold"], told(a)["period_start"])
         for a in raised
         if a.type in (Topic.BUDGET_WARNING, Topic.BUDGET_EXCEEDED)
     )
 
 
 def achieved(raised: list[Event]) -> list[str]:
-    return [a.payload["goal_id"] for a in raised if a.type is Topic.GOAL_ACHIEVED]
+    return [told(a)["goal_id"] for a in raised if a.type is Topic.GOAL_ACHIEVED]

@@ -1,11 +1,14 @@
 """Notifiable events as the ledger and the services raise them, for the message, courier and
-notification tests: one sample of each, with the figures the tests read back."""
+notification tests: one sample of each, with the figures the tests read back, typed as the
+messaging actor reads them."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from actors.domain.events import Event, Topic
+from actors.domain.events import Topic
+from actors.domain.payloads import Notice, read_notice
 
 EXCEEDED: dict[str, Any] = {
     "budget_id": str(uuid4()),
@@ -26,22 +29,36 @@ WARNING = {key: value for key, value in EXCEEDED.items() if key != "overage"} | 
 }
 
 
+def notice(kind: Topic, user_id: UUID, at: datetime, payload: dict[str, Any]) -> Notice:
+    """The event as the messaging actor reads it off its topic: written as JSON by any
+    producer, read back typed (MalformedEvent for a payload its schema refuses)."""
+    written = {
+        "id": str(uuid4()),
+        "type": kind.value,
+        "version": 1,
+        "user_id": str(user_id),
+        "occurred_at": at.isoformat(),
+        "payload": payload,
+    }
+    return read_notice(kind.value, json.dumps(written).encode())
+
+
 def phone() -> str:
     """A phone number no other test uses."""
     return f"+1555{uuid4().int % 10**7:07d}"
 
 
-def budget_warning(user_id: UUID, category: str = "groceries") -> Event:
+def budget_warning(user_id: UUID, category: str = "groceries") -> Notice:
     payload = WARNING | {"budget_id": str(uuid4()), "category": category}
-    return Event(Topic.BUDGET_WARNING, user_id, datetime.now(UTC), payload)
+    return notice(Topic.BUDGET_WARNING, user_id, datetime.now(UTC), payload)
 
 
-def budget_exceeded(user_id: UUID, category: str = "groceries") -> Event:
+def budget_exceeded(user_id: UUID, category: str = "groceries") -> Notice:
     payload = EXCEEDED | {"budget_id": str(uuid4()), "category": category}
-    return Event(Topic.BUDGET_EXCEEDED, user_id, datetime.now(UTC), payload)
+    return notice(Topic.BUDGET_EXCEEDED, user_id, datetime.now(UTC), payload)
 
 
-def goal_achieved(user_id: UUID, name: str = "Lisbon trip", at: datetime | None = None) -> Event:
+def goal_achieved(user_id: UUID, name: str = "Lisbon trip", at: datetime | None = None) -> Notice:
     at = at or datetime.now(UTC)
     payload = {
         "goal_id": str(uuid4()),
@@ -50,13 +67,15 @@ def goal_achieved(user_id: UUID, name: str = "Lisbon trip", at: datetime | None 
         "saved": "1500.00",
         "achieved_at": at.isoformat(),
     }
-    return Event(Topic.GOAL_ACHIEVED, user_id, at, payload)
+    return notice(Topic.GOAL_ACHIEVED, user_id, at, payload)
 
 
-def transaction_created(user_id: UUID, at: datetime | None = None) -> Event:
+def transaction_created(user_id: UUID, at: datetime | None = None) -> Notice:
     at = at or datetime.now(UTC)
     payload: dict[str, Any] = {
+        "sequence": 1,
         "transaction_id": str(uuid4()),
+        "local_date": at.date().isoformat(),
         "amount": "12.50",
         "type": "expense",
         "category": "groceries",
@@ -64,10 +83,10 @@ def transaction_created(user_id: UUID, at: datetime | None = None) -> Event:
         "occurred_at": at.isoformat(),
         "goal_id": None,
     }
-    return Event(Topic.TRANSACTION_CREATED, user_id, at, payload)
+    return notice(Topic.TRANSACTION_CREATED, user_id, at, payload)
 
 
-def bill_due(user_id: UUID, due_date: str = "2026-12-01") -> Event:
+def bill_due(user_id: UUID, due_date: str = "2026-12-01") -> Notice:
     payload = {
         "recurring_id": str(uuid4()),
         "due_date": due_date,
@@ -75,4 +94,4 @@ def bill_due(user_id: UUID, due_date: str = "2026-12-01") -> Event:
         "category": "rent",
         "description": "flat on Elm Street",
     }
-    return Event(Topic.BILL_DUE, user_id, datetime.now(UTC), payload)
+    return notice(Topic.BILL_DUE, user_id, datetime.now(UTC), payload)

@@ -13,7 +13,7 @@ from actors.domain.events import Event, Topic
 from actors.domain.forecast import Scheduled
 from actors.domain.ledger import BudgetPosition, BudgetStatus, Entry, EntryType, Ledger
 from actors.domain.periods import Period, period_start
-from tests.unit.ledger_events import NOW, TODAY, Stream, alerts, feed
+from tests.unit.ledger_events import NOW, TODAY, Stream, alerts, feed, told
 
 D = Decimal
 FOOD = uuid4()
@@ -66,7 +66,7 @@ def test_thresholds_and_status_are_measured_against_what_is_available() -> None:
     assert position(ledger).status is BudgetStatus.OK
     raised = feed(ledger, stream.expense("60.00"))
     assert alerts(raised) == [("budget_warning", 80, "2024-06-01")]
-    assert raised[0].payload["available"] == "250.00" and raised[0].payload["carried"] == "150.00"
+    assert told(raised[0])["available"] == "250.00" and told(raised[0])["carried"] == "150.00"
 
 
 def test_spending_more_in_an_earlier_period_can_exceed_the_current_one() -> None:
@@ -106,11 +106,11 @@ def test_the_early_warning_is_raised_once_when_the_forecast_goes_above_the_limit
     # the expected rest is the mean of 185 and what 300 leaves.
     assert forecast_alerts(feed(ledger, stream.expense("100.00"))) == []  # 100 + 192.5
     [warning] = forecast_alerts(feed(ledger, stream.expense("250.00")))  # 350 + 92.5 > 400
-    assert warning.payload["projected_spent"] == "442.50"
-    assert warning.payload["spent"] == "350.00"
-    assert warning.payload["method"] == "recent"
-    assert warning.payload["crossing_day"] == "2024-06-22"  # 5 a day from mid-12 June
-    assert warning.payload["period_start"] == "2024-06-01"
+    assert told(warning)["projected_spent"] == "442.50"
+    assert told(warning)["spent"] == "350.00"
+    assert told(warning)["method"] == "recent"
+    assert told(warning)["crossing_day"] == "2024-06-22"  # 5 a day from mid-12 June
+    assert told(warning)["period_start"] == "2024-06-01"
     assert warning.occurred_at == NOW
     assert forecast_alerts(feed(ledger, stream.expense("10.00"))) == []  # once
 
@@ -149,7 +149,7 @@ def test_a_lower_limit_can_raise_the_early_warning() -> None:
     stream, ledger = with_history("1000.00")
     feed(ledger, stream.expense("200.00"))
     raised = feed(ledger, stream.budget(FOOD, "300.00"))
-    assert [a.payload["projected_spent"] for a in forecast_alerts(raised)] == ["342.50"]
+    assert [told(a)["projected_spent"] for a in forecast_alerts(raised)] == ["342.50"]
 
 
 def test_the_forecast_uses_the_users_date_of_the_change() -> None:
@@ -206,7 +206,7 @@ def test_old_events_without_the_users_date_use_the_day_of_the_change() -> None:
         replace(event.payload, today=None),
     )
     [warning] = forecast_alerts(feed(ledger, old))
-    assert warning.payload["forecast_day"] == "2024-06-12"
+    assert told(warning)["forecast_day"] == "2024-06-12"
 
 
 # -- recurring expenses
@@ -241,8 +241,8 @@ def test_a_recurring_series_counts_exactly_in_the_forecast_and_the_early_warning
     # Spending more of the rest now crosses the limit once the rent is counted.
     ledger.schedule = {"home": series}
     [warning] = forecast_alerts(feed(ledger, stream.expense("80.00", "home")))
-    assert warning.payload["crossing_day"] == "2024-06-30"
-    assert D(warning.payload["projected_spent"]) > D("1050")
+    assert told(warning)["crossing_day"] == "2024-06-30"
+    assert D(told(warning)["projected_spent"]) > D("1050")
     # A recurring transaction moved or deleted leaves the split of spending right.
     feed(ledger, stream.delete(rents[0]))
     assert sum(budget.recurring.values()) == 4500_00

@@ -1,11 +1,13 @@
+import json
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
 import pytest
 
-from actors.domain.events import Event, MalformedEvent, Topic
+from actors.domain.events import MalformedEvent, Topic
 from actors.domain.messages import Profile, channels_for, compose
+from actors.domain.payloads import Notice
 from actors.domain.preferences import Channel
 from actors.domain.templates import SMS_MAX
 from tests.unit.notification_events import (
@@ -13,6 +15,7 @@ from tests.unit.notification_events import (
     WARNING,
     bill_due,
     goal_achieved,
+    notice,
     transaction_created,
 )
 
@@ -23,11 +26,11 @@ def _profile(phone: str | None = "+15551234567", **notifications: list[str]) -> 
     return Profile("Ann", "ann@example.com", phone, "Europe/Berlin", notifications)
 
 
-def _event(kind: Topic, payload: dict[str, Any]) -> Event:
-    return Event(kind, uuid4(), AT, payload)
+def _event(kind: Topic, payload: dict[str, Any]) -> Notice:
+    return notice(kind, uuid4(), AT, payload)
 
 
-def _welcome() -> Event:
+def _welcome() -> Notice:
     payload = {"name": "Ann", "email": "ann@example.com", "phone": None, "timezone": "UTC"}
     return _event(Topic.USER_REGISTERED, payload)
 
@@ -118,10 +121,9 @@ def test_a_bill_reminder_by_email_only_unless_asked() -> None:
         assert words in email.text and email.html and words in email.html
     [sms] = compose(event, _profile(bill_due=["sms"]))
     assert sms.text == "ledgerflow: rent bill of 950.00 due 1 December 2026."
-    with pytest.raises(MalformedEvent):
-        compose(
-            Event(Topic.BILL_DUE, uuid4(), AT, {**event.payload, "due_date": "soon"}), _profile()
-        )
+    written = json.loads(event.to_json())["payload"]
+    with pytest.raises(MalformedEvent, match="due_date"):
+        _event(Topic.BILL_DUE, written | {"due_date": "soon"})
 
 
 def test_html_escapes_what_users_typed() -> None:
@@ -163,8 +165,9 @@ def test_the_dedup_key_names_event_channel_and_recipient() -> None:
     assert first[1].dedup_key == f"{event.id}/sms/+15551234567"
 
 
-def test_events_that_are_not_notifiable_give_nothing() -> None:
-    assert compose(_event(Topic.TRANSACTION_DELETED, {}), _profile()) == []
+def test_events_that_are_not_notifiable_are_not_read_as_notices() -> None:
+    with pytest.raises(MalformedEvent, match="transaction_deleted is not a notifiable topic"):
+        _event(Topic.TRANSACTION_DELETED, {})
 
 
 FORECAST = {

@@ -9,8 +9,8 @@ from uuid import UUID
 from hypothesis import given
 
 from actors.domain import dead_letter
-from actors.domain.events import Event, read_event
 from actors.domain.messages import Profile
+from actors.domain.payloads import Notice, read_signed_notice
 from actors.domain.preferences import Channel
 from actors.messaging import OWNED, compose_window
 from tests.unit import hostile_events as hostile
@@ -31,15 +31,15 @@ PROFILES = {
 }
 
 
-def decode(record: Rec) -> Event:
-    return read_event(record, KEY)
+def decode(record: Rec) -> Notice:
+    return read_signed_notice(record, KEY)
 
 
 async def profiles(users: Iterable[UUID]) -> Mapping[UUID, Profile]:
     return {user: PROFILES[user] for user in users if user in PROFILES}
 
 
-def _decoded(record: Rec) -> Event | None:
+def _decoded(record: Rec) -> Notice | None:
     try:
         return decode(record)
     except Exception:

@@ -1,17 +1,19 @@
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
 
-from actors.domain.events import Event, MalformedEvent, Topic, read_event
+from actors.domain.events import Event, MalformedEvent, Topic
+from actors.domain.payloads import DecimalText, EntryType, TransactionCreated, read_signed_notice
 from actors.domain.signatures import (
     HEADER,
     EventKey,
     SignatureInvalid,
     generate_event_key,
 )
+from tests.unit.notification_events import budget_warning
 
 KEY = EventKey(generate_event_key())
 PARTITION = 3
@@ -31,7 +33,13 @@ def _event() -> Event:
         Topic.TRANSACTION_CREATED,
         uuid4(),
         datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
-        {"sequence": 4, "amount": "12.50", "type": "expense", "category": "food"},
+        TransactionCreated(
+            sequence=4,
+            amount=DecimalText("12.50"),
+            type=EntryType.EXPENSE,
+            category="food",
+            local_date=date(2026, 11, 24),
+        ),
     )
 
 
@@ -53,7 +61,7 @@ def test_a_signed_record_verifies_and_reads_as_its_event() -> None:
     event = _event()
     record = _signed(event)
     _verify(record)
-    assert read_event(record, KEY) == event
+    assert read_signed_notice(record, KEY) == event
 
 
 @pytest.mark.parametrize(
@@ -103,7 +111,7 @@ def test_a_record_signed_with_another_key_fails() -> None:
     with pytest.raises(SignatureInvalid, match="unknown key"):
         _verify(forged)
     with pytest.raises(MalformedEvent, match=r"^signature does not verify"):
-        read_event(forged, KEY)
+        read_signed_notice(forged, KEY)
 
 
 def test_another_key_claiming_our_key_id_fails() -> None:
@@ -127,17 +135,18 @@ def test_fields_are_framed_so_that_moving_bytes_between_them_fails() -> None:
 def test_an_unsigned_record_is_malformed_before_its_value_is_read() -> None:
     unsigned = replace(_signed(_event()), value=b"not json", headers=[])
     with pytest.raises(MalformedEvent, match=r"^signature does not verify: the record has no"):
-        read_event(unsigned, KEY)
+        read_signed_notice(unsigned, KEY)
 
 
 def test_a_signed_record_of_another_topics_event_is_malformed() -> None:
-    event = _event()
+    # The same schema serves both topics: the payload reads, the event's type does not fit.
+    event = budget_warning(uuid4())
     value = event.to_json()
     topic = Topic.BUDGET_EXCEEDED.value
     headers = KEY.headers(topic, PARTITION, event.key, value)
     record = Record(topic, PARTITION, event.key, value, headers)
-    with pytest.raises(MalformedEvent, match="a transaction_created event on the budget_exceeded"):
-        read_event(record, KEY)
+    with pytest.raises(MalformedEvent, match="a budget_warning event on the budget_exceeded"):
+        read_signed_notice(record, KEY)
 
 
 def test_a_short_key_is_refused_and_a_key_never_shows_in_its_repr() -> None:
