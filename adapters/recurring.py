@@ -188,7 +188,7 @@ async def _next_step(connection: BaseDBAsyncClient, series_id: UUID, now: dateti
     return None
 
 
-def bill_due(row: RecurringSeries, now: datetime) -> Event:
+def bill_due(row: RecurringSeries, now: datetime) -> Event[BillDue]:
     """The reminder of the series' next due date. Its id is the series and the date: whatever
     raises it twice, the outbox and the delivery log hold it once."""
     assert row.next_due is not None

@@ -64,7 +64,7 @@ P = TypeVar("P")
 
 class Envelope(msgspec.Struct, Generic[P], frozen=True):
     """An event as it is written: every field required, a payload whose schema is its topic's
-    (actors/domain/payloads.py for the ledger's topics; a plain JSON object for the others)."""
+    (actors/domain/payloads.py), or any JSON object for `Event.from_json`."""
 
     id: UUID
     type: Topic

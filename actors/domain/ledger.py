@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TypedDict
 from uuid import UUID, uuid5
 
 import msgspec
@@ -21,6 +21,7 @@ from actors.domain.payloads import (
     Alert,
     BudgetChanged,
     BudgetCrossed,
+    BudgetExceeded,
     BudgetForecastExceeded,
     DecimalText,
     Entry,
@@ -418,32 +419,36 @@ class Ledger:
     def _budget_alert(
         self, budget: Budget, start: date, spent: int, threshold: int, cause: Event
     ) -> Event[Alert]:
-        exceeded = threshold >= EXCEEDED_AT
         available = budget.available(start)
-        alert = BudgetCrossed(
-            **self._budget_facts(budget, start, available),
-            spent=DecimalText(from_cents(spent)),
-            percent=DecimalText(percent_of(from_cents(spent), from_cents(available))),
+        facts = self._budget_facts(budget, start, available)
+        percent = DecimalText(percent_of(from_cents(spent), from_cents(available)))
+        if threshold < EXCEEDED_AT:
+            warning = BudgetCrossed(
+                **facts, spent=_amount_text(spent), percent=percent, threshold=threshold
+            )
+            return Event(Topic.BUDGET_WARNING, self.user_id, cause.occurred_at, warning)
+        exceeded = BudgetExceeded(
+            **facts,
+            spent=_amount_text(spent),
+            percent=percent,
             threshold=threshold,
-            overage=DecimalText(from_cents(max(spent - available, 0))) if exceeded else None,
+            overage=_amount_text(max(spent - available, 0)),
         )
-        topic = Topic.BUDGET_EXCEEDED if exceeded else Topic.BUDGET_WARNING
-        return Event(topic, self.user_id, cause.occurred_at, alert)
+        return Event(Topic.BUDGET_EXCEEDED, self.user_id, cause.occurred_at, exceeded)
 
-    def _budget_facts(self, budget: Budget, start: date, available: int) -> dict[str, Any]:
-        """What every alert about a budget's period says (`BudgetNotice`'s fields but what was
-        spent); rollover adds what is carried and available."""
+    def _budget_facts(self, budget: Budget, start: date, available: int) -> "_PeriodFacts":
+        """What every alert about a budget's period says; rollover adds what is available."""
         rollover = budget.rollover is not Rollover.NONE
-        return {
-            "budget_id": budget.id,
-            "category": budget.category,
-            "period": budget.period,
-            "period_start": start,
-            "period_end": period_end(budget.period, start),
-            "limit": DecimalText(from_cents(budget.limit)),
-            "carried": DecimalText(from_cents(available - budget.limit)) if rollover else None,
-            "available": DecimalText(from_cents(available)) if rollover else None,
-        }
+        return _PeriodFacts(
+            budget_id=budget.id,
+            category=budget.category,
+            period=budget.period,
+            period_start=start,
+            period_end=period_end(budget.period, start),
+            limit=_amount_text(budget.limit),
+            carried=_amount_text(available - budget.limit) if rollover else None,
+            available=_amount_text(available) if rollover else None,
+        )
 
     def _foresee(self, budget: Budget, today: date, cause: Event) -> list[Event[Alert]]:
         """`budget_forecast_exceeded` when the forecast of the current period first goes above
@@ -570,8 +575,8 @@ class Ledger:
         alert = GoalAchieved(
             goal_id=goal.id,
             name=goal.name,
-            target_amount=DecimalText(from_cents(goal.target)),
-            saved=DecimalText(from_cents(goal.saved)),
+            target_amount=_amount_text(goal.target),
+            saved=_amount_text(goal.saved),
             achieved_at=cause.occurred_at,
         )
         return [Event(Topic.GOAL_ACHIEVED, self.user_id, cause.occurred_at, alert)]
@@ -679,6 +684,24 @@ def _numbered(user_id: UUID, number: int, alerts: list[Event[Alert]]) -> list[Ev
         msgspec.structs.replace(alert, id=uuid5(user_id, f"{number}:{_about(alert)}"))
         for alert in alerts
     ]
+
+
+class _PeriodFacts(TypedDict):
+    """`BudgetNotice`'s fields but `spent`, which each alert states its own way."""
+
+    budget_id: UUID
+    category: str
+    period: Period
+    period_start: date
+    period_end: date
+    limit: DecimalText
+    carried: DecimalText | None
+    available: DecimalText | None
+
+
+def _amount_text(amount: int) -> DecimalText:
+    """Cents as an alert writes them: a decimal string with two places."""
+    return DecimalText(from_cents(amount))
 
 
 def _about(alert: Event[Alert]) -> str:

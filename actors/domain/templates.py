@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from actors.domain.events import MalformedEvent, Topic
+from actors.domain.events import MalformedEvent
 from actors.domain.payloads import (
     BillDue,
     BudgetCrossed,
+    BudgetExceeded,
     BudgetForecastExceeded,
     BudgetNotice,
     GoalAchieved,
@@ -48,8 +49,8 @@ def render(event: Notice, name: str, timezone: str) -> Rendered:
     """Raises MalformedEvent when the payload lacks what a message needs (an empty category)."""
     try:
         content = _content(event, name, _zone(timezone))
-    except ValueError as error:
-        raise MalformedEvent(f"{event.type.value} payload: {error}") from error
+    except (ValueError, ArithmeticError) as error:  # ArithmeticError: a figure too large
+        raise MalformedEvent(f"{event.type.value} payload: {error!r}") from error
     return Rendered(
         subject=content.subject,
         text=_text(name, content),
@@ -64,8 +65,10 @@ def _content(event: Notice, name: str, zone: tzinfo) -> _Content:
             return _welcome(event.occurred_at, name, zone)
         case TransactionCreated() as transaction:
             return _receipt(transaction, transaction.occurred_at or event.occurred_at, zone)
-        case BudgetCrossed() as crossed:
-            return _budget(crossed, warning=event.type is Topic.BUDGET_WARNING)
+        case BudgetExceeded() as exceeded:
+            return _exceeded(exceeded)
+        case BudgetCrossed() as warning:
+            return _warning(warning)
         case BudgetForecastExceeded() as outlook:
             return _forecast(outlook)
         case GoalAchieved() as goal:
@@ -174,41 +177,52 @@ def _receipt(transaction: TransactionCreated, occurred_at: datetime, zone: tzinf
     )
 
 
-def _budget(crossed: BudgetCrossed, warning: bool) -> _Content:
-    category = _named(crossed.category, "category")
-    label = _period_label(crossed.period, crossed.period_start)
-    limit, spent, percent = _money(crossed.limit), _money(crossed.spent), _percent(crossed.percent)
-    period = f"{_day(crossed.period_start)} to {_day(crossed.period_end)}"
-    carried = _carried(crossed)
-    if warning:
-        left = max(_available(crossed) - crossed.spent, Decimal(0))
-        return _Content(
-            subject=f"Budget warning: {category}, {label}",
-            intro=f"You have spent {percent} of your {category} budget for {label}.",
-            facts=[
-                ("Limit", limit),
-                *carried,
-                ("Spent", f"{spent} ({percent})"),
-                ("Left", _money(left)),
-                ("Period", period),
-            ],
-            sms=f"ledgerflow: {percent} of your {_short(category)} budget for {label} is spent "
-            f"({spent} of {limit}).",
-        )
-    overage = _money(crossed.overage if crossed.overage is not None else Decimal(0))
-    beyond = f" ({crossed.threshold}%)" if crossed.threshold > 100 else ""
+def _warning(crossed: BudgetCrossed) -> _Content:
+    category, label, limit, spent, percent, period = _budget_words(crossed)
+    left = max(_available(crossed) - crossed.spent, Decimal(0))
+    return _Content(
+        subject=f"Budget warning: {category}, {label}",
+        intro=f"You have spent {percent} of your {category} budget for {label}.",
+        facts=[
+            ("Limit", limit),
+            *_carried(crossed),
+            ("Spent", f"{spent} ({percent})"),
+            ("Left", _money(left)),
+            ("Period", period),
+        ],
+        sms=f"ledgerflow: {percent} of your {_short(category)} budget for {label} is spent "
+        f"({spent} of {limit}).",
+    )
+
+
+def _exceeded(exceeded: BudgetExceeded) -> _Content:
+    category, label, limit, spent, percent, period = _budget_words(exceeded)
+    overage = _money(exceeded.overage)
+    beyond = f" ({exceeded.threshold}%)" if exceeded.threshold > 100 else ""
     return _Content(
         subject=f"Budget exceeded: {category}, {label}{beyond}",
         intro=f"You have gone over your {category} budget for {label}.",
         facts=[
             ("Limit", limit),
-            *carried,
+            *_carried(exceeded),
             ("Spent", f"{spent} ({percent})"),
             ("Over by", overage),
             ("Period", period),
         ],
         sms=f"ledgerflow: {_short(category)} budget for {label} exceeded: spent {spent} of "
         f"{limit}, over by {overage}.",
+    )
+
+
+def _budget_words(crossed: BudgetCrossed) -> tuple[str, str, str, str, str, str]:
+    """Category, period label, limit, spent, percent and the period's dates, as words."""
+    return (
+        _named(crossed.category, "category"),
+        _period_label(crossed.period, crossed.period_start),
+        _money(crossed.limit),
+        _money(crossed.spent),
+        _percent(crossed.percent),
+        f"{_day(crossed.period_start)} to {_day(crossed.period_end)}",
     )
 
 

@@ -23,6 +23,7 @@ from adapters.config import Settings
 from serve.system import RunningSystem
 from tests.e2e.identity import Account, signup_and_login
 from tests.kafka_reader import read_until
+from tests.unit.ledger_events import told
 
 USERS = 8
 OPERATIONS_PER_USER = 24
@@ -156,7 +157,7 @@ async def _sql_saved(goal: str) -> Decimal:
 
 
 def _alert_identity(event: Event) -> tuple[str, ...]:
-    p = event.payload
+    p = told(event)  # the same JSON whether read off Kafka or raised by a ledger here
     if event.type is Topic.GOAL_ACHIEVED:
         return (event.type.value, p["goal_id"], p["saved"])
     # An early warning has no threshold: its forecast stands in.

@@ -239,7 +239,7 @@ async def test_an_unreadable_record_is_dead_lettered_and_the_stream_goes_on(
         system.settings.kafka_bootstrap, Topic.GOAL_ACHIEVED.dead_letter, [marker], 2
     )
     assert garbage["value"].startswith("not json") and garbage["topic"] == "goal_achieved"
-    assert "target_amount" in unreadable_payload["reason"]
+    assert "missing required field `goal_id`" in unreadable_payload["reason"]
 
 
 async def test_the_messaging_actor_killed_mid_stream_loses_nothing_and_repeats_nothing(

@@ -169,10 +169,13 @@ def told(alert: Event) -> dict[str, Any]:
 
 
 def feed(ledger: Ledger, *events: LedgerEvent) -> list[Event]:
-    """Accept events one by one; all the alerts raised."""
+    """Accept events one by one; all the alerts raised, each checked to read back off its
+    topic as itself (its schema holds what the ledger raises)."""
     raised: list[Event] = []
     for event in events:
         raised += ledger.accept(event)
+    for alert in raised:
+        assert payloads.read_notice(alert.type.value, alert.to_json()) == alert
     return raised
 
 

@@ -13,7 +13,7 @@ from actors.domain.signatures import (
     SignatureInvalid,
     generate_event_key,
 )
-from tests.unit.notification_events import budget_warning
+from tests.unit.notification_events import budget_exceeded
 
 KEY = EventKey(generate_event_key())
 PARTITION = 3
@@ -139,13 +139,13 @@ def test_an_unsigned_record_is_malformed_before_its_value_is_read() -> None:
 
 
 def test_a_signed_record_of_another_topics_event_is_malformed() -> None:
-    # The same schema serves both topics: the payload reads, the event's type does not fit.
-    event = budget_warning(uuid4())
+    # An exceeded budget's payload reads as a warning's: only the event's type does not fit.
+    event = budget_exceeded(uuid4())
     value = event.to_json()
-    topic = Topic.BUDGET_EXCEEDED.value
+    topic = Topic.BUDGET_WARNING.value
     headers = KEY.headers(topic, PARTITION, event.key, value)
     record = Record(topic, PARTITION, event.key, value, headers)
-    with pytest.raises(MalformedEvent, match="a budget_warning event on the budget_exceeded"):
+    with pytest.raises(MalformedEvent, match="a budget_exceeded event on the budget_warning"):
         read_signed_notice(record, KEY)
 
 
