@@ -9,15 +9,14 @@ from uuid import UUID
 
 import ray
 from ray.exceptions import RayActorError
-from tortoise import connections
 
 from actors import naming
 from actors.domain.errors import LedgerUnavailable
 from actors.domain.ledger import BudgetForecast, BudgetPosition, GoalPosition
 from actors.domain.periods import local_date
 from actors.ownership import Ownership
-from adapters import ledger_changes
 from adapters.config import Settings
+from serve.last_sequences import LastSequences
 from serve.read_cache import ReadCache
 
 #: A running shard answers within its own 5 s (or says LedgerBehind); one that is still starting
@@ -30,12 +29,12 @@ class LedgerReader:
         self._ownership = Ownership.of(settings)
         self._handles: dict[int, Any] = {}
         self._cache = ReadCache()
+        self._sequences = LastSequences()
 
     async def last_sequence(self, user_id: UUID) -> tuple[int, date]:
         """Read-your-writes: the user's last change, which the shard must have applied before
         it answers, and today's date in the user's time zone."""
-        connection = connections.get("default")
-        sequence, timezone = await ledger_changes.last_sequence(connection, user_id)
+        sequence, timezone = await self._sequences.of(user_id)
         return sequence, local_date(datetime.now(UTC), timezone)
 
     async def budgets(self, user_id: UUID, sequence: int, day: date) -> list[BudgetPosition]:
