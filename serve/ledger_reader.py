@@ -3,8 +3,9 @@ copy of its last answer, while the user's sequence has not moved), and the call 
 write a user's recurring transactions due now."""
 
 import asyncio
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import ray
@@ -22,6 +23,8 @@ from serve.read_cache import ReadCache
 #: A running shard answers within its own 5 s (or says LedgerBehind); one that is still starting
 #: waits for its first load without a bound, so the reader bounds the whole call.
 ANSWER_WITHIN_SECONDS = 10.0
+
+Kept = TypeVar("Kept")
 
 
 class LedgerReader:
@@ -66,15 +69,23 @@ class LedgerReader:
     def partition_of(self, user_id: UUID) -> int:
         return self._ownership.partition_of(user_id)
 
+    async def kept(
+        self, user_id: UUID, sequence: int, key: Hashable, make: Callable[[], Awaitable[Kept]]
+    ) -> Kept:
+        """What `make` gives from the user's positions as of `sequence` (an answer encoded from
+        them): this replica's copy if it was made for that sequence, else made and kept."""
+        answer: Kept | None = self._cache.get(user_id, sequence, key)
+        if answer is None:
+            answer = await make()
+            self._cache.put(user_id, sequence, key, answer)
+        return answer
+
     async def _read(self, user_id: UUID, method: str, sequence: int, *args: object) -> Any:
         """A position as of `sequence`: this replica's copy if it was read for that sequence
         (the positions are immutable), else the shard's answer, kept for the next read."""
-        key = (method, *args)
-        answer = self._cache.get(user_id, sequence, key)
-        if answer is None:
-            answer = await self._ask(user_id, method, sequence, *args)
-            self._cache.put(user_id, sequence, key, answer)
-        return answer
+        return await self.kept(
+            user_id, sequence, (method, *args), lambda: self._ask(user_id, method, sequence, *args)
+        )
 
     async def _ask(self, user_id: UUID, method: str, *args: object) -> Any:
         """Call the shard owning the user: the same partition the producer's partitioner picks.
