@@ -50,6 +50,14 @@ def one(value: object, model: type[BaseModel], status_code: int = 200) -> Respon
 
 def many(values: Iterable[object], model: type[BaseModel]) -> Response:
     """A list of `model`s."""
+    return encoded(many_encoded(values, model))
+
+
+def many_encoded(values: Iterable[object], model: type[BaseModel]) -> bytes:
     fields = _fields(model)
-    body = _encoder.encode([_rendered(value, fields) for value in values])
+    return _encoder.encode([_rendered(value, fields) for value in values])
+
+
+def encoded(body: bytes) -> Response:
+    """An answer encoded before (a replica's copy of one)."""
     return Response(body, media_type="application/json")

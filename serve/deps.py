@@ -73,6 +73,12 @@ async def _ledger(request: Request) -> LedgerReader:
     return request.app.state.ledger  # type: ignore[no-any-return]
 
 
+def ledger_of(request: Request) -> LedgerReader:
+    """The ledger reader, for the hot reads that take the request instead of a dependency:
+    each dependency is solved for every request, in a call of FastAPI's of its own."""
+    return request.app.state.ledger  # type: ignore[no-any-return]
+
+
 async def _users(request: Request) -> DeploymentHandle:
     return request.app.state.users  # type: ignore[no-any-return]
 

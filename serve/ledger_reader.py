@@ -3,26 +3,28 @@ copy of its last answer, while the user's sequence has not moved), and the call 
 write a user's recurring transactions due now."""
 
 import asyncio
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import ray
 from ray.exceptions import RayActorError
-from tortoise import connections
 
 from actors import naming
 from actors.domain.errors import LedgerUnavailable
 from actors.domain.ledger import BudgetForecast, BudgetPosition, GoalPosition
 from actors.domain.periods import local_date
 from actors.ownership import Ownership
-from adapters import ledger_changes
 from adapters.config import Settings
+from serve.last_sequences import LastSequences
 from serve.read_cache import ReadCache
 
 #: A running shard answers within its own 5 s (or says LedgerBehind); one that is still starting
 #: waits for its first load without a bound, so the reader bounds the whole call.
 ANSWER_WITHIN_SECONDS = 10.0
+
+Kept = TypeVar("Kept")
 
 
 class LedgerReader:
@@ -30,12 +32,12 @@ class LedgerReader:
         self._ownership = Ownership.of(settings)
         self._handles: dict[int, Any] = {}
         self._cache = ReadCache()
+        self._sequences = LastSequences()
 
     async def last_sequence(self, user_id: UUID) -> tuple[int, date]:
         """Read-your-writes: the user's last change, which the shard must have applied before
         it answers, and today's date in the user's time zone."""
-        connection = connections.get("default")
-        sequence, timezone = await ledger_changes.last_sequence(connection, user_id)
+        sequence, timezone = await self._sequences.of(user_id)
         return sequence, local_date(datetime.now(UTC), timezone)
 
     async def budgets(self, user_id: UUID, sequence: int, day: date) -> list[BudgetPosition]:
@@ -67,15 +69,23 @@ class LedgerReader:
     def partition_of(self, user_id: UUID) -> int:
         return self._ownership.partition_of(user_id)
 
+    async def kept(
+        self, user_id: UUID, sequence: int, key: Hashable, make: Callable[[], Awaitable[Kept]]
+    ) -> Kept:
+        """What `make` gives from the user's positions as of `sequence` (an answer encoded from
+        them): this replica's copy if it was made for that sequence, else made and kept."""
+        answer: Kept | None = self._cache.get(user_id, sequence, key)
+        if answer is None:
+            answer = await make()
+            self._cache.put(user_id, sequence, key, answer)
+        return answer
+
     async def _read(self, user_id: UUID, method: str, sequence: int, *args: object) -> Any:
         """A position as of `sequence`: this replica's copy if it was read for that sequence
         (the positions are immutable), else the shard's answer, kept for the next read."""
-        key = (method, *args)
-        answer = self._cache.get(user_id, sequence, key)
-        if answer is None:
-            answer = await self._ask(user_id, method, sequence, *args)
-            self._cache.put(user_id, sequence, key, answer)
-        return answer
+        return await self.kept(
+            user_id, sequence, (method, *args), lambda: self._ask(user_id, method, sequence, *args)
+        )
 
     async def _ask(self, user_id: UUID, method: str, *args: object) -> Any:
         """Call the shard owning the user: the same partition the producer's partitioner picks.

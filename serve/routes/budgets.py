@@ -3,14 +3,14 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from actors.domain.ledger import BudgetPosition
 from adapters import budgets
 from serve import answers
 from serve.decimal_json import DecimalJSONRoute
-from serve.deps import CurrentUser, LedgerReads
+from serve.deps import CurrentUser, LedgerReads, ledger_of
 from serve.errors import saved
 from serve.fields import Day
 from serve.schemas import BudgetChanges, BudgetIn, BudgetOut
@@ -49,22 +49,30 @@ async def create(
 
 
 @router.get("", response_model=list[BudgetOut])
-async def listing(user: CurrentUser, ledger: LedgerReads) -> Response:
+async def listing(user: CurrentUser, request: Request) -> Response:
     """Every budget with its position in the current period of your time zone."""
+    ledger = ledger_of(request)
     sequence, today = await ledger.last_sequence(user.user_id)
-    positions = await ledger.budgets(user.user_id, sequence, today)
-    ordered = sorted(positions, key=lambda p: (p.category, p.period))
-    return answers.many(ordered, BudgetOut)
+
+    async def answer() -> bytes:
+        positions = await ledger.budgets(user.user_id, sequence, today)
+        ordered = sorted(positions, key=lambda p: (p.category, p.period))
+        return answers.many_encoded(ordered, BudgetOut)
+
+    # The answer as encoded for this sequence before, in steady state.
+    return answers.encoded(
+        await ledger.kept(user.user_id, sequence, ("budgets answer", today), answer)
+    )
 
 
 @router.get("/{budget_id}", response_model=BudgetOut)
 async def read(
     user: CurrentUser,
     budget_id: UUID,
-    ledger: LedgerReads,
+    request: Request,
     period: Annotated[Day | None, Query(description="a day of the period to show")] = None,
 ) -> Response:
-    return answers.one(await position(user, budget_id, ledger, period), BudgetOut)
+    return answers.one(await position(user, budget_id, ledger_of(request), period), BudgetOut)
 
 
 async def position(

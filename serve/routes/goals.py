@@ -2,14 +2,14 @@
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from actors.domain.ledger import EntryType, GoalPosition
 from adapters import goals, transactions
 from serve import answers
 from serve.decimal_json import DecimalJSONRoute
-from serve.deps import CurrentUser, LedgerReads
+from serve.deps import CurrentUser, LedgerReads, ledger_of
 from serve.errors import saved
 from serve.schemas import ContributionIn, GoalChanges, GoalIn, GoalOut, TransactionOut
 
@@ -34,16 +34,24 @@ async def create(user: CurrentUser, body: GoalIn, ledger: LedgerReads) -> GoalOu
 
 
 @router.get("", response_model=list[GoalOut])
-async def listing(user: CurrentUser, ledger: LedgerReads) -> Response:
+async def listing(user: CurrentUser, request: Request) -> Response:
+    ledger = ledger_of(request)
     sequence, today = await ledger.last_sequence(user.user_id)
-    positions = await ledger.goals(user.user_id, sequence, today)
-    ordered = sorted(positions, key=lambda g: g.name)
-    return answers.many(ordered, GoalOut)
+
+    async def answer() -> bytes:
+        positions = await ledger.goals(user.user_id, sequence, today)
+        ordered = sorted(positions, key=lambda g: g.name)
+        return answers.many_encoded(ordered, GoalOut)
+
+    # The answer as encoded for this sequence before, in steady state.
+    return answers.encoded(
+        await ledger.kept(user.user_id, sequence, ("goals answer", today), answer)
+    )
 
 
 @router.get("/{goal_id}", response_model=GoalOut)
-async def read(user: CurrentUser, goal_id: UUID, ledger: LedgerReads) -> Response:
-    return answers.one(await position(user, goal_id, ledger), GoalOut)
+async def read(user: CurrentUser, goal_id: UUID, request: Request) -> Response:
+    return answers.one(await position(user, goal_id, ledger_of(request)), GoalOut)
 
 
 async def position(user: CurrentUser, goal_id: UUID, ledger: LedgerReads) -> GoalPosition:

@@ -1,7 +1,10 @@
 """A replica's copy of shard answers: served only for the sequence it was read for."""
 
+from collections.abc import Awaitable, Callable
 from uuid import uuid4
 
+from adapters.config import Settings
+from serve.ledger_reader import LedgerReader
 from serve.read_cache import ReadCache
 
 
@@ -42,3 +45,20 @@ def test_beyond_its_size_the_user_stored_longest_ago_goes() -> None:
     assert cache.get(second, 1, "budgets") is None
     assert cache.get(first, 2, "budgets") == "first again"
     assert cache.get(third, 1, "budgets") == "third"
+
+
+async def test_an_answer_made_from_the_positions_is_made_once_per_sequence() -> None:
+    reader, user = LedgerReader(Settings()), uuid4()
+    made: list[int] = []
+
+    def making(sequence: int) -> Callable[[], Awaitable[bytes]]:
+        async def make() -> bytes:
+            made.append(sequence)
+            return b"answer at %d" % sequence
+
+        return make
+
+    assert await reader.kept(user, 3, ("budgets answer", 1), making(3)) == b"answer at 3"
+    assert await reader.kept(user, 3, ("budgets answer", 1), making(3)) == b"answer at 3"
+    assert await reader.kept(user, 4, ("budgets answer", 1), making(4)) == b"answer at 4"
+    assert made == [3, 4]
