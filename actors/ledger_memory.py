@@ -34,13 +34,21 @@ class LedgerMemory:
         # collector (whose full collections walk every tracked object) and hashes in C.
         self._awake: dict[int, Ledger] = {}  # insertion order is recency: oldest first
         self._resting: dict[int, bytes] = {}
+        # The snapshot of an awake ledger as last saved, while the ledger has not been asked
+        # for since: it rests as those bytes, without being dumped again.
+        self._saved: dict[int, bytes] = {}
         self._loading: dict[UUID, asyncio.Future[None]] = {}
 
     async def load(self, users: Iterable[UUID]) -> None:
         """Bring the users' ledgers into memory from their saved snapshots, once each, however
         many callers ask at the same time."""
         users = set(users)
-        missing = [u for u in users if u not in self and u not in self._loading]
+        awake, resting, loading_now = self._awake, self._resting, self._loading
+        # Asked twice for every user of a window: inline, the loads in flight (a UUID key,
+        # hashed in Python) looked at last.
+        missing = [
+            u for u in users if u.int not in awake and u.int not in resting and u not in loading_now
+        ]
         if missing:
             loading = asyncio.get_running_loop().create_future()
             for user_id in missing:
@@ -56,13 +64,15 @@ class LedgerMemory:
             finally:
                 for user_id in missing:
                     del self._loading[user_id]
-        for waiting in {self._loading[u] for u in users if u in self._loading}:
-            await waiting
+        if self._loading:
+            for waiting in {self._loading[u] for u in users if u in self._loading}:
+                await waiting
 
     def forget(self, user_id: UUID) -> None:
         """Drop a ledger that may be ahead of its saved snapshot: the next load reads that."""
         self._awake.pop(user_id.int, None)
         self._resting.pop(user_id.int, None)
+        self._saved.pop(user_id.int, None)
 
     def __contains__(self, user_id: UUID) -> bool:
         key = user_id.int
@@ -72,11 +82,14 @@ class LedgerMemory:
         return len(self._awake) + len(self._resting)
 
     def get(self, user_id: UUID) -> Ledger:
-        """The user's ledger, woken if it was resting, and now the most recently used."""
+        """The user's ledger, woken if it was resting, and now the most recently used. Whoever
+        asks may change it: its saved snapshot no longer stands for it (see `settle`)."""
         key = user_id.int
         ledger = self._awake.pop(key, None)
         if ledger is None:
             ledger = snapshots.load(user_id, self._resting.pop(key))
+        else:
+            self._saved.pop(key, None)
         self._awake[key] = ledger
         return ledger
 
@@ -91,14 +104,19 @@ class LedgerMemory:
             self._resting[user_id.int] = state
 
     def settle(self, saved: Mapping[UUID, bytes]) -> None:
-        """Put the least recently used to rest, beyond the limit; `saved` holds snapshots just
-        written, which spare dumping those ledgers again."""
+        """Put the least recently used to rest, beyond the limit; `saved` holds the snapshots
+        just made of ledgers not asked for since, which spare dumping them again, now or when
+        they rest after later windows."""
+        for user_id, raw in saved.items():
+            if user_id.int in self._awake:
+                self._saved[user_id.int] = raw
         # The oldest taken in one pass: taking the first again and again would scan, each time,
         # every slot already emptied at the front of the dict.
         oldest = list(itertools.islice(self._awake, max(len(self._awake) - self._awake_limit, 0)))
         for key in oldest:
             ledger = self._awake.pop(key)
-            self._resting[key] = saved.get(ledger.user_id) or snapshots.dump(ledger)
+            last = self._saved.pop(key, None)
+            self._resting[key] = snapshots.dump(ledger) if last is None else last
 
 
 def collect_less() -> None:

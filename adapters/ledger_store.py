@@ -12,7 +12,6 @@ from tortoise.transactions import in_transaction
 from actors.domain.dead_letter import DeadLetter
 from actors.domain.events import Event
 from adapters import offsets, outbox
-from adapters.models import LedgerSnapshot
 from adapters.offsets import Offsets
 
 
@@ -39,8 +38,14 @@ class Checkpoint:
 
 
 async def load_snapshots(users: Iterable[UUID]) -> list[tuple[UUID, bytes]]:
-    rows = await LedgerSnapshot.filter(user_id__in=list(users)).values_list("user_id", "state")
-    return [(UUID(str(user_id)), bytes(state)) for user_id, state in rows]
+    """The saved snapshots of those users that have one. One array parameter, not the ORM's
+    `IN` of a parameter per user: a shard asks for thousands at a time, and building that query
+    cost it about 10 us a user."""
+    _, rows = await connections.get("default").execute_query(
+        "SELECT user_id, state FROM ledger_snapshots WHERE user_id = ANY($1::uuid[])", [list(users)]
+    )
+    # asyncpg's own UUID type, made the standard one.
+    return [(UUID(bytes=row[0].bytes), row[1]) for row in rows]
 
 
 async def save(consumer: str, checkpoint: Checkpoint) -> None:

@@ -147,14 +147,19 @@ class Budget(msgspec.Struct, array_like=True, gc=False, omit_defaults=True):
 
     def forget_before(self, today: date) -> None:
         """Drop the spending and alerts of periods no longer read: the history stays bounded."""
+        if not (self.spent or self.fired or self.recurring or self.foreseen):
+            return
         try:
             first = self.keeps_from(today)
         except (OverflowError, ValueError):  # at the edge of the calendar: keep everything
             return
+        # Asked for every budget of every ledger saved, and rarely with anything to drop: the
+        # oldest start found in C first.
         for kept in (self.spent, self.fired, self.recurring):
-            for start in [s for s in kept if s < first]:
-                del kept[start]
-        if self.foreseen:
+            if kept and min(kept) < first:
+                for start in [s for s in kept if s < first]:
+                    del kept[start]
+        if self.foreseen and min(self.foreseen) < first:
             self.foreseen = tuple(s for s in self.foreseen if s >= first)
 
 

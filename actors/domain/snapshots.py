@@ -67,6 +67,9 @@ _ENCODER = msgspec.msgpack.Encoder(uuid_format="bytes")
 _DECODER = msgspec.msgpack.Decoder(_Snapshot)
 _TAG = msgspec.msgpack.encode("cents")
 _DECIMAL_DECODER = msgspec.msgpack.Decoder(_DecimalSnapshot)
+# Thresholds as decoded to the one tuple shared by every budget with them: found by a lookup
+# rather than sorted again for each budget woken.
+_SHARED: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
 def dump(ledger: Ledger) -> bytes:
@@ -75,8 +78,8 @@ def dump(ledger: Ledger) -> bytes:
             ledger.sequence,
             list(ledger.budgets.values()),
             list(ledger.goals.values()),
-            [event.to_json() for event in ledger.pending.values()],
-            sorted(ledger.skipped),
+            [event.to_json() for event in ledger.pending.values()] if ledger.pending else [],
+            sorted(ledger.skipped) if ledger.skipped else [],
         )
     )
 
@@ -87,13 +90,21 @@ def load(user_id: UUID, raw: bytes) -> Ledger:
     if raw[1 : 1 + len(_TAG)] != _TAG:  # after the array's one-byte header: before cents
         return _load_decimal(user_id, raw)
     body = _DECODER.decode(raw)
-    ledger = Ledger(user_id=user_id, sequence=body.sequence, skipped=tuple(body.skipped))
     for budget in body.budgets:
         # One string and one tuple shared by every budget with the same ones.
         budget.category = sys.intern(budget.category)
-        budget.thresholds = shared_thresholds(budget.thresholds)
-        ledger.budgets[budget.id] = budget
-    ledger.goals = {goal.id: goal for goal in body.goals}
+        thresholds = _SHARED.get(budget.thresholds)
+        if thresholds is None:
+            thresholds = _SHARED[budget.thresholds] = shared_thresholds(budget.thresholds)
+        budget.thresholds = thresholds
+    ledger = Ledger(
+        user_id=user_id,
+        sequence=body.sequence,
+        budgets={budget.id: budget for budget in body.budgets},
+        goals={goal.id: goal for goal in body.goals},
+        pending={},
+        skipped=tuple(body.skipped),
+    )
     for raw_event in body.pending:
         _hold(ledger, raw_event)
     return ledger

@@ -56,6 +56,9 @@ class Drain:
     consumed_per_second: float
     produced_per_second: float
     ready_seconds: float
+    # The shard process's CPU (user and system) from ready to the last batch saved, per event:
+    # less noisy than the rate on a shared machine.
+    shard_cpu_us_per_event: float
 
 
 def _is_behind(error: BaseException) -> bool:
@@ -262,14 +265,16 @@ class ShardBench:
         consume_rate = statistics.median([await self.consume(produced) for _ in range(RAW_READS)])
         began = time.perf_counter()
         shard = await self.start()
-        await shard.ready.remote()
-        ready = time.perf_counter()
+        shard_process = psutil.Process((await shard.ready.remote())["pid"])
+        ready, cpu_before = time.perf_counter(), shard_process.cpu_times()
         await self.until_applied(shard, marks)
         # The last batch counts once it is saved; the shard offers nothing that awaits that
         # moment (a read returns as soon as memory has the sequence), so ask until it does.
         while (await shard.ready.remote())["events_applied"] < produced:  # noqa: ASYNC110
             await asyncio.sleep(0.005)
         applied = time.perf_counter() - ready
+        cpu_after = shard_process.cpu_times()
+        cpu = cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system
         return Drain(
             events=produced,
             users=len(users),
@@ -277,6 +282,7 @@ class ShardBench:
             consumed_per_second=consume_rate,
             produced_per_second=produce_rate,
             ready_seconds=ready - began,
+            shard_cpu_us_per_event=cpu / produced * 1e6,
         )
 
 
@@ -344,7 +350,8 @@ async def measure(
             "aiokafka consumer, no work",
             few.consumed_per_second,
             Target("ratio", ">=", APPLY_TARGET),
-            f"{few.events:,} transaction_created, snapshots and offsets saved per batch",
+            f"{few.events:,} transaction_created, snapshots and offsets saved per batch; "
+            f"shard CPU {few.shard_cpu_us_per_event:.0f} us an event",
         ),
         Figure(
             f"shard events/s applied, {big:,} users",
@@ -353,6 +360,7 @@ async def measure(
             "aiokafka consumer, no work",
             many.consumed_per_second,
             Target("ratio", ">=", APPLY_TARGET),
+            f"shard CPU {many.shard_cpu_us_per_event:.0f} us an event",
         ),
         Figure(
             f"shard events/s, {big:,} vs {small:,} users",
@@ -361,6 +369,8 @@ async def measure(
             f"the same at {small:,} users",
             few.applied_per_second,
             Target("ratio", ">=", GROWTH_TARGET),
+            f"shard CPU an event, {small:,} vs {big:,} users: "
+            f"{few.shard_cpu_us_per_event / many.shard_cpu_us_per_event:.2f}",
         ),
         Figure(
             f"shard memory per user held, of {big:,} users (RSS)",

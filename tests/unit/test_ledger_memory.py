@@ -65,6 +65,29 @@ def test_resting_takes_the_snapshot_just_saved_instead_of_dumping_again() -> Non
     assert memory.get(first.user_id) == written
 
 
+def test_a_ledger_saved_in_an_earlier_window_rests_as_saved_unless_asked_for_since() -> None:
+    memory = _memory(awake=2)
+    kept, changed, later = Stream(), Stream(), [Stream(), Stream()]
+    for stream in (kept, changed, *later):
+        memory.add(stream.user_id, None)
+    written = kept.ledger()
+    feed(written, kept.budget(uuid4(), "50"))  # what the shard wrote for `kept` at sequence 1
+    feed(memory.get(kept.user_id), kept.budget(uuid4(), "50"))
+    feed(memory.get(changed.user_id), changed.budget(uuid4(), "50"))
+    memory.settle(
+        {
+            kept.user_id: snapshots.dump(written),
+            changed.user_id: snapshots.dump(memory.get(changed.user_id)),
+        }
+    )
+    feed(memory.get(changed.user_id), changed.expense("10.00"))  # after its snapshot was made
+    for stream in later:  # the next window's users: `kept` and `changed` go to rest
+        memory.get(stream.user_id)
+    memory.settle({})
+    assert memory.get(kept.user_id) == written
+    assert memory.get(changed.user_id).sequence == 2
+
+
 async def test_a_ledger_is_loaded_once_however_many_ask_and_read_again_once_forgotten() -> None:
     stream = Stream()
     saved = stream.ledger()
