@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypedDict
+from typing import Any, TypeVar
 from uuid import UUID, uuid5
 
 import msgspec
@@ -23,6 +23,7 @@ from actors.domain.payloads import (
     BudgetCrossed,
     BudgetExceeded,
     BudgetForecastExceeded,
+    BudgetNotice,
     DecimalText,
     Entry,
     EntryType,
@@ -425,35 +426,19 @@ class Ledger:
         self, budget: Budget, start: date, spent: int, threshold: int, cause: Event
     ) -> Event[Alert]:
         available = budget.available(start)
-        facts = self._budget_facts(budget, start, available)
-        percent = DecimalText(percent_of(from_cents(spent), from_cents(available)))
+        crossed = {
+            "spent": _amount_text(spent),
+            "percent": DecimalText(percent_of(from_cents(spent), from_cents(available))),
+            "threshold": threshold,
+        }
         if threshold < EXCEEDED_AT:
-            warning = BudgetCrossed(
-                **facts, spent=_amount_text(spent), percent=percent, threshold=threshold
-            )
+            warning = _budget_notice(BudgetCrossed, budget, start, available, **crossed)
             return Event(Topic.BUDGET_WARNING, self.user_id, cause.occurred_at, warning)
-        exceeded = BudgetExceeded(
-            **facts,
-            spent=_amount_text(spent),
-            percent=percent,
-            threshold=threshold,
-            overage=_amount_text(max(spent - available, 0)),
+        overage = _amount_text(max(spent - available, 0))
+        exceeded = _budget_notice(
+            BudgetExceeded, budget, start, available, **crossed, overage=overage
         )
         return Event(Topic.BUDGET_EXCEEDED, self.user_id, cause.occurred_at, exceeded)
-
-    def _budget_facts(self, budget: Budget, start: date, available: int) -> "_PeriodFacts":
-        """What every alert about a budget's period says; rollover adds what is available."""
-        rollover = budget.rollover is not Rollover.NONE
-        return _PeriodFacts(
-            budget_id=budget.id,
-            category=budget.category,
-            period=budget.period,
-            period_start=start,
-            period_end=period_end(budget.period, start),
-            limit=_amount_text(budget.limit),
-            carried=_amount_text(available - budget.limit) if rollover else None,
-            available=_amount_text(available) if rollover else None,
-        )
 
     def _foresee(self, budget: Budget, today: date, cause: Event) -> list[Event[Alert]]:
         """`budget_forecast_exceeded` when the forecast of the current period first goes above
@@ -480,8 +465,11 @@ class Ledger:
         ):
             return []
         budget.foreseen = (*budget.foreseen, current)
-        alert = BudgetForecastExceeded(
-            **self._budget_facts(budget, current, in_cents),
+        alert = _budget_notice(
+            BudgetForecastExceeded,
+            budget,
+            current,
+            in_cents,
             spent=DecimalText(outlook.spent),
             projected_spent=DecimalText(outlook.projected),
             low=DecimalText(outlook.low),
@@ -691,17 +679,26 @@ def _numbered(user_id: UUID, number: int, alerts: list[Event[Alert]]) -> list[Ev
     ]
 
 
-class _PeriodFacts(TypedDict):
-    """`BudgetNotice`'s fields but `spent`, which each alert states its own way."""
+BudgetAlert = TypeVar("BudgetAlert", bound=BudgetNotice)
 
-    budget_id: UUID
-    category: str
-    period: Period
-    period_start: date
-    period_end: date
-    limit: DecimalText
-    carried: DecimalText | None
-    available: DecimalText | None
+
+def _budget_notice(
+    kind: type[BudgetAlert], budget: Budget, start: date, available: int, **stated: Any
+) -> BudgetAlert:
+    """An alert about a budget's period: what every such alert says (rollover adds what is
+    carried and available), and what this kind `stated`."""
+    rollover = budget.rollover is not Rollover.NONE
+    return kind(
+        budget_id=budget.id,
+        category=budget.category,
+        period=budget.period,
+        period_start=start,
+        period_end=period_end(budget.period, start),
+        limit=_amount_text(budget.limit),
+        carried=_amount_text(available - budget.limit) if rollover else None,
+        available=_amount_text(available) if rollover else None,
+        **stated,
+    )
 
 
 def _amount_text(amount: int) -> DecimalText:

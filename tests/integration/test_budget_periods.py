@@ -5,7 +5,7 @@ ledger counts itself event by event, for every period kind, around month and yea
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 
@@ -14,10 +14,11 @@ from actors.domain.ledger import LEDGER_TOPICS, EntryType, Ledger
 from actors.domain.money import from_cents
 from actors.domain.payloads import LedgerEvent
 from actors.domain.periods import Period, period_start
-from adapters import budgets, transactions, users
+from adapters import budgets, transactions
 from adapters.config import Settings
 from adapters.models import OutboxEvent
 from adapters.transactions import NewTransaction
+from tests.integration.accounts import new_user
 from tests.unit.ledger_events import feed
 
 # Instants (UTC) beside a local midnight, and the local day each falls on.
@@ -65,15 +66,7 @@ EDGES = {
 
 
 async def _user(zone: str) -> UUID:
-    user = await users.create(
-        name="Periods",
-        email=f"{uuid4().hex}@example.com",
-        phone=None,
-        password_hash="unused",
-        now=datetime.now(UTC),
-    )
-    await users.update(user.id, {"timezone": zone})
-    return user.id
+    return await new_user("Periods", zone)
 
 
 async def _spend(user: UUID, amount: str, when: str, kind: EntryType, category: str) -> None:

@@ -2,27 +2,20 @@
 user's, and sees every change committed before it was asked, batches in flight or not."""
 
 import asyncio
-from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import pytest
 from tortoise import connections
 
 from actors.domain.errors import NotFound
-from adapters import ledger_changes, users
+from adapters import ledger_changes
 from adapters.config import Settings
 from serve.last_sequences import LastSequences
+from tests.integration.accounts import new_user
 
 
 async def _user() -> UUID:
-    user = await users.create(
-        name="Reader",
-        email=f"{uuid4().hex}@example.com",
-        phone=None,
-        password_hash="unused",
-        now=datetime.now(UTC),
-    )
-    return user.id
+    return await new_user("Reader")
 
 
 async def _change(user_id: UUID) -> int:

@@ -5,15 +5,16 @@ back, a deleted series; its reminder is staged once; its instant lies on its loc
 import asyncio
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from actors.domain.events import Topic
 from actors.domain.ledger import EntryType
 from actors.domain.periods import local_date
 from actors.domain.schedule import Cadence
-from adapters import recurring, users
+from adapters import recurring
 from adapters.config import Settings
 from adapters.models import OutboxEvent, RecurringSeries, Transaction
+from tests.integration.accounts import new_user
 
 # No shard owns it: a shard of a session running the whole system beside these tests would
 # carry the series out with the real date.
@@ -24,15 +25,7 @@ NOW = datetime(2024, 9, 10, 15, tzinfo=UTC)  # 11:00 on 10 September in Santiago
 
 
 async def _user() -> UUID:
-    user = await users.create(
-        name="Recurring",
-        email=f"{uuid4().hex}@example.com",
-        phone=None,
-        password_hash="unused",
-        now=datetime.now(UTC),
-    )
-    await users.update(user.id, {"timezone": ZONE})
-    return user.id
+    return await new_user("Recurring")
 
 
 async def _series(user: UUID, start: date, kind: EntryType = EntryType.EXPENSE) -> UUID:
