@@ -48,11 +48,6 @@ def one(value: object, model: type[BaseModel], status_code: int = 200) -> Respon
     return Response(body, status_code=status_code, media_type="application/json")
 
 
-def many(values: Iterable[object], model: type[BaseModel]) -> Response:
-    """A list of `model`s."""
-    return encoded(many_encoded(values, model))
-
-
 def many_encoded(values: Iterable[object], model: type[BaseModel]) -> bytes:
     fields = _fields(model)
     return _encoder.encode([_rendered(value, fields) for value in values])

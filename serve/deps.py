@@ -70,7 +70,7 @@ async def _revoked(request: Request) -> RevokedSessions:
 
 
 async def _ledger(request: Request) -> LedgerReader:
-    return request.app.state.ledger  # type: ignore[no-any-return]
+    return ledger_of(request)
 
 
 def ledger_of(request: Request) -> LedgerReader:

@@ -76,6 +76,8 @@ def build_api(*, docs: bool = True) -> FastAPI:
     # router is matched through FastAPI's layers of inclusion, each of its routes in turn and
     # the chosen router's twice, which cost a read more than its route did; the hot routers
     # set nothing at inclusion (their paths, tags and route class are on each route already).
+    # Placed as they are, those routes are shared by every app built and do not consult
+    # `api.dependency_overrides` (which nothing of ours sets).
     hot = (health, transactions, budgets, goals)
     api.router.routes[:0] = [route for routes in hot for route in routes.router.routes]
     for routes in (users, tokens, recurring, forecasts, admin, panel):

@@ -4,6 +4,7 @@ one statement and one round trip for all of them. A steady read is otherwise lit
 this lookup, and a round trip each cost the replica about as much as the rest of the read."""
 
 import asyncio
+import contextvars
 from uuid import UUID
 
 from tortoise import connections
@@ -28,7 +29,9 @@ class LastSequences:
         answer: Answer = asyncio.get_running_loop().create_future()
         self._asked.append((user_id, answer))
         if self._reading is None:
-            self._reading = asyncio.create_task(self._read())
+            # In a context of its own: not the asking request's, whose connection state (a
+            # transaction's connection, in tortoise's context) later batches must not use.
+            self._reading = asyncio.create_task(self._read(), context=contextvars.Context())
         return await answer
 
     async def _read(self) -> None:

@@ -41,7 +41,8 @@ class LedgerReader:
         return sequence, local_date(datetime.now(UTC), timezone)
 
     async def budgets(self, user_id: UUID, sequence: int, day: date) -> list[BudgetPosition]:
-        return await self._read(user_id, "budgets", sequence, day)  # type: ignore[no-any-return]
+        # Asked of the shard each time: the listing keeps its encoded answer instead (`kept`).
+        return await self._ask(user_id, "budgets", sequence, day)  # type: ignore[no-any-return]
 
     async def budget(
         self, user_id: UUID, sequence: int, budget_id: UUID, day: date
@@ -57,7 +58,8 @@ class LedgerReader:
         return await self._ask(user_id, "forecast", sequence, budget_id, today)  # type: ignore[no-any-return]
 
     async def goals(self, user_id: UUID, sequence: int, today: date) -> list[GoalPosition]:
-        return await self._read(user_id, "goals", sequence, today)  # type: ignore[no-any-return]
+        # As `budgets`: the listing keeps its encoded answer.
+        return await self._ask(user_id, "goals", sequence, today)  # type: ignore[no-any-return]
 
     async def goal(self, user_id: UUID, sequence: int, goal_id: UUID, today: date) -> GoalPosition:
         return await self._read(user_id, "goal", sequence, goal_id, today)  # type: ignore[no-any-return]

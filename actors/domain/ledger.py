@@ -612,7 +612,10 @@ _THRESHOLDS: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
 def shared_thresholds(values: Iterable[int]) -> tuple[int, ...]:
-    """One tuple object per distinct list of thresholds, shared by every budget using it."""
+    """One tuple object per distinct list of thresholds, shared by every budget using it; a
+    tuple already sorted (as snapshots hold them) is found without being sorted again."""
+    if isinstance(values, tuple) and (known := _THRESHOLDS.get(values)) is not None:
+        return known
     thresholds = tuple(sorted(values))
     return _THRESHOLDS.setdefault(thresholds, thresholds)
 

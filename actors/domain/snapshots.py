@@ -67,9 +67,6 @@ _ENCODER = msgspec.msgpack.Encoder(uuid_format="bytes")
 _DECODER = msgspec.msgpack.Decoder(_Snapshot)
 _TAG = msgspec.msgpack.encode("cents")
 _DECIMAL_DECODER = msgspec.msgpack.Decoder(_DecimalSnapshot)
-# Thresholds as decoded to the one tuple shared by every budget with them: found by a lookup
-# rather than sorted again for each budget woken.
-_SHARED: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
 def dump(ledger: Ledger) -> bytes:
@@ -93,10 +90,7 @@ def load(user_id: UUID, raw: bytes) -> Ledger:
     for budget in body.budgets:
         # One string and one tuple shared by every budget with the same ones.
         budget.category = sys.intern(budget.category)
-        thresholds = _SHARED.get(budget.thresholds)
-        if thresholds is None:
-            thresholds = _SHARED[budget.thresholds] = shared_thresholds(budget.thresholds)
-        budget.thresholds = thresholds
+        budget.thresholds = shared_thresholds(budget.thresholds)
     ledger = Ledger(
         user_id=user_id,
         sequence=body.sequence,

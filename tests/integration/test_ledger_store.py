@@ -30,3 +30,15 @@ async def test_a_checkpoint_saved_again_stages_its_alerts_once(db: Settings) -> 
         ("transaction_created", 3): 8,
         ("budget_changed", 3): 2,
     }
+
+
+async def test_snapshots_load_for_the_users_that_have_one(db: Settings) -> None:
+    saved = {uuid4(): f"state {i}".encode() for i in range(3)}
+    checkpoint = Checkpoint(snapshots={user: (1, state) for user, state in saved.items()})
+    await ledger_store.save(f"test-{uuid4()}", checkpoint)
+    never_saved = uuid4()
+
+    loaded = await ledger_store.load_snapshots([*saved, never_saved])
+
+    assert dict(loaded) == saved
+    assert await ledger_store.load_snapshots([]) == []

@@ -100,5 +100,5 @@ def test_many_is_the_list_the_model_renders() -> None:
         )
         + b"]"
     )
-    assert answers.many(values, BudgetOut).body == documented
-    assert answers.many([], GoalOut).body == b"[]"
+    assert answers.many_encoded(values, BudgetOut) == documented
+    assert answers.many_encoded([], GoalOut) == b"[]"
