@@ -25,7 +25,7 @@ NOW = datetime(2024, 9, 10, 15, tzinfo=UTC)  # 11:00 on 10 September in Santiago
 
 
 async def _user() -> UUID:
-    return await new_user("Recurring")
+    return await new_user("Recurring", ZONE)
 
 
 async def _series(user: UUID, start: date, kind: EntryType = EntryType.EXPENSE) -> UUID:
