@@ -177,52 +177,58 @@ def _receipt(transaction: TransactionCreated, occurred_at: datetime, zone: tzinf
     )
 
 
+@dataclass(frozen=True)
+class _CrossedWords:
+    """What every threshold alert says of its budget, as words."""
+
+    category: str
+    label: str  # the period, as people name it: "November", "the week of 3 March"
+    limit: str
+    spent: str
+    percent: str
+    period: str  # its first and last days
+    carried: list[tuple[str, str]]
+
+    @classmethod
+    def of(cls, crossed: BudgetCrossed) -> "_CrossedWords":
+        return cls(
+            category=_named(crossed.category, "category"),
+            label=_period_label(crossed.period, crossed.period_start),
+            limit=_money(crossed.limit),
+            spent=_money(crossed.spent),
+            percent=_percent(crossed.percent),
+            period=f"{_day(crossed.period_start)} to {_day(crossed.period_end)}",
+            carried=_carried(crossed),
+        )
+
+    def facts(self, outcome: tuple[str, str]) -> list[tuple[str, str]]:
+        """The alert's lines, with what is left or how much over (`outcome`)."""
+        spent = ("Spent", f"{self.spent} ({self.percent})")
+        return [("Limit", self.limit), *self.carried, spent, outcome, ("Period", self.period)]
+
+
 def _warning(crossed: BudgetCrossed) -> _Content:
-    category, label, limit, spent, percent, period = _budget_words(crossed)
+    words = _CrossedWords.of(crossed)
     left = max(_available(crossed) - crossed.spent, Decimal(0))
     return _Content(
-        subject=f"Budget warning: {category}, {label}",
-        intro=f"You have spent {percent} of your {category} budget for {label}.",
-        facts=[
-            ("Limit", limit),
-            *_carried(crossed),
-            ("Spent", f"{spent} ({percent})"),
-            ("Left", _money(left)),
-            ("Period", period),
-        ],
-        sms=f"ledgerflow: {percent} of your {_short(category)} budget for {label} is spent "
-        f"({spent} of {limit}).",
+        subject=f"Budget warning: {words.category}, {words.label}",
+        intro=f"You have spent {words.percent} of your {words.category} budget for {words.label}.",
+        facts=words.facts(("Left", _money(left))),
+        sms=f"ledgerflow: {words.percent} of your {_short(words.category)} budget for "
+        f"{words.label} is spent ({words.spent} of {words.limit}).",
     )
 
 
 def _exceeded(exceeded: BudgetExceeded) -> _Content:
-    category, label, limit, spent, percent, period = _budget_words(exceeded)
+    words = _CrossedWords.of(exceeded)
     overage = _money(exceeded.overage)
     beyond = f" ({exceeded.threshold}%)" if exceeded.threshold > 100 else ""
     return _Content(
-        subject=f"Budget exceeded: {category}, {label}{beyond}",
-        intro=f"You have gone over your {category} budget for {label}.",
-        facts=[
-            ("Limit", limit),
-            *_carried(exceeded),
-            ("Spent", f"{spent} ({percent})"),
-            ("Over by", overage),
-            ("Period", period),
-        ],
-        sms=f"ledgerflow: {_short(category)} budget for {label} exceeded: spent {spent} of "
-        f"{limit}, over by {overage}.",
-    )
-
-
-def _budget_words(crossed: BudgetCrossed) -> tuple[str, str, str, str, str, str]:
-    """Category, period label, limit, spent, percent and the period's dates, as words."""
-    return (
-        _named(crossed.category, "category"),
-        _period_label(crossed.period, crossed.period_start),
-        _money(crossed.limit),
-        _money(crossed.spent),
-        _percent(crossed.percent),
-        f"{_day(crossed.period_start)} to {_day(crossed.period_end)}",
+        subject=f"Budget exceeded: {words.category}, {words.label}{beyond}",
+        intro=f"You have gone over your {words.category} budget for {words.label}.",
+        facts=words.facts(("Over by", overage)),
+        sms=f"ledgerflow: {_short(words.category)} budget for {words.label} exceeded: spent "
+        f"{words.spent} of {words.limit}, over by {overage}.",
     )
 
 
