@@ -7,11 +7,8 @@ import asyncio
 import contextvars
 from uuid import UUID
 
-from tortoise import connections
-
 from actors.domain.errors import NotFound
-
-_LAST_SEQUENCES = "SELECT id, sequence, timezone FROM users WHERE id = ANY($1::uuid[])"
+from adapters import ledger_changes
 
 Answer = asyncio.Future[tuple[int, str]]
 
@@ -42,9 +39,11 @@ class LastSequences:
             while self._asked:
                 asked, self._asked = self._asked, []
                 try:
-                    found = await _last_sequences({user_id for user_id, _ in asked})
+                    found = await ledger_changes.last_sequences({user_id for user_id, _ in asked})
                 except Exception as error:
-                    _fail(asked, error)
+                    for _, answer in asked:
+                        if not answer.done():
+                            answer.set_exception(error)
                     continue
                 for user_id, answer in asked:
                     if answer.done():  # its request was cancelled
@@ -61,17 +60,3 @@ class LastSequences:
             raise
         finally:
             self._reading = None
-
-
-def _fail(asked: list[tuple[UUID, Answer]], error: Exception) -> None:
-    for _, answer in asked:
-        if not answer.done():
-            answer.set_exception(error)
-
-
-async def _last_sequences(user_ids: set[UUID]) -> dict[UUID, tuple[int, str]]:
-    # asyncpg's own connection from tortoise's pool: its statement cache keeps the statement
-    # prepared, and the ORM's wrapping (a dict per row, a log call) is not needed here.
-    async with connections.get("default").acquire_connection() as connection:
-        rows = await connection.fetch(_LAST_SEQUENCES, list(user_ids))
-    return {row[0]: (row[1], row[2]) for row in rows}

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import ray
+from pydantic import BaseModel
 from ray.exceptions import RayActorError
 
 from actors import naming
@@ -17,6 +18,7 @@ from actors.domain.ledger import BudgetForecast, BudgetPosition, GoalPosition
 from actors.domain.periods import local_date
 from actors.ownership import Ownership
 from adapters.config import Settings
+from serve import answers
 from serve.last_sequences import LastSequences
 from serve.read_cache import ReadCache
 
@@ -40,10 +42,6 @@ class LedgerReader:
         sequence, timezone = await self._sequences.of(user_id)
         return sequence, local_date(datetime.now(UTC), timezone)
 
-    async def budgets(self, user_id: UUID, sequence: int, day: date) -> list[BudgetPosition]:
-        # Asked of the shard each time: the listing keeps its encoded answer instead (`kept`).
-        return await self._ask(user_id, "budgets", sequence, day)  # type: ignore[no-any-return]
-
     async def budget(
         self, user_id: UUID, sequence: int, budget_id: UUID, day: date
     ) -> BudgetPosition:
@@ -57,10 +55,6 @@ class LedgerReader:
     ) -> BudgetForecast:
         return await self._ask(user_id, "forecast", sequence, budget_id, today)  # type: ignore[no-any-return]
 
-    async def goals(self, user_id: UUID, sequence: int, today: date) -> list[GoalPosition]:
-        # As `budgets`: the listing keeps its encoded answer.
-        return await self._ask(user_id, "goals", sequence, today)  # type: ignore[no-any-return]
-
     async def goal(self, user_id: UUID, sequence: int, goal_id: UUID, today: date) -> GoalPosition:
         return await self._read(user_id, "goal", sequence, goal_id, today)  # type: ignore[no-any-return]
 
@@ -70,6 +64,20 @@ class LedgerReader:
 
     def partition_of(self, user_id: UUID) -> int:
         return self._ownership.partition_of(user_id)
+
+    async def listing(
+        self, user_id: UUID, method: str, order: Callable[[Any], Any], model: type[BaseModel]
+    ) -> bytes:
+        """The user's positions today (`method`: "budgets" or "goals"), sorted by `order` and
+        encoded as a list of `model`s: this replica's copy if it was made for the user's last
+        sequence, in steady state, else the shard's answer, encoded and kept."""
+        sequence, today = await self.last_sequence(user_id)
+
+        async def encoded() -> bytes:
+            positions = await self._ask(user_id, method, sequence, today)
+            return answers.many_encoded(sorted(positions, key=order), model)
+
+        return await self.kept(user_id, sequence, (method, today), encoded)
 
     async def kept(
         self, user_id: UUID, sequence: int, key: Hashable, make: Callable[[], Awaitable[Kept]]

@@ -1,6 +1,7 @@
-"""A gateway replica's copy of the positions it last read from the shards, each kept under the
-user's ledger sequence it was read for: served again while that sequence is still the user's
-last, so a steady read costs the sequence's lookup in PostgreSQL and no call to a shard."""
+"""A gateway replica's copy of the answers it last made from the shards' positions (a position,
+or a listing already encoded), each kept under the user's ledger sequence it was read for:
+served again while that sequence is still the user's last, so a steady read costs its share of
+a batched sequence lookup (serve/last_sequences.py) and no call to a shard."""
 
 from collections.abc import Hashable
 from typing import Any

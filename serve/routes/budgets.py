@@ -7,12 +7,14 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from actors.domain.ledger import BudgetPosition
+from actors.domain.tokens import AccessClaims
 from adapters import budgets
 from serve import answers
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser, LedgerReads, ledger_of
 from serve.errors import saved
 from serve.fields import Day
+from serve.ledger_reader import LedgerReader
 from serve.schemas import BudgetChanges, BudgetIn, BudgetOut
 
 router = APIRouter(prefix="/api/budget", tags=["budget"], route_class=DecimalJSONRoute)
@@ -22,7 +24,7 @@ def out(position: BudgetPosition) -> BudgetOut:
     return BudgetOut.model_validate(position, from_attributes=True)
 
 
-async def shown(user: CurrentUser, budget_id: UUID, ledger: LedgerReads) -> BudgetOut:
+async def shown(user: AccessClaims, budget_id: UUID, ledger: LedgerReader) -> BudgetOut:
     """The budget's position today, as a create or a change answers it."""
     return out(await position(user, budget_id, ledger))
 
@@ -51,18 +53,10 @@ async def create(
 @router.get("", response_model=list[BudgetOut])
 async def listing(user: CurrentUser, request: Request) -> Response:
     """Every budget with its position in the current period of your time zone."""
-    ledger = ledger_of(request)
-    sequence, today = await ledger.last_sequence(user.user_id)
-
-    async def answer() -> bytes:
-        positions = await ledger.budgets(user.user_id, sequence, today)
-        ordered = sorted(positions, key=lambda p: (p.category, p.period))
-        return answers.many_encoded(ordered, BudgetOut)
-
-    # The answer as encoded for this sequence before, in steady state.
-    return answers.encoded(
-        await ledger.kept(user.user_id, sequence, ("budgets answer", today), answer)
+    ordered = await ledger_of(request).listing(
+        user.user_id, "budgets", lambda p: (p.category, p.period), BudgetOut
     )
+    return answers.encoded(ordered)
 
 
 @router.get("/{budget_id}", response_model=BudgetOut)
@@ -76,7 +70,7 @@ async def read(
 
 
 async def position(
-    user: CurrentUser, budget_id: UUID, ledger: LedgerReads, day: Day | None = None
+    user: AccessClaims, budget_id: UUID, ledger: LedgerReader, day: Day | None = None
 ) -> BudgetPosition:
     """The budget's position in the period of `day` (default: today in the user's zone)."""
     sequence, today = await ledger.last_sequence(user.user_id)

@@ -6,11 +6,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from actors.domain.ledger import EntryType, GoalPosition
+from actors.domain.tokens import AccessClaims
 from adapters import goals, transactions
 from serve import answers
 from serve.decimal_json import DecimalJSONRoute
 from serve.deps import CurrentUser, LedgerReads, ledger_of
 from serve.errors import saved
+from serve.ledger_reader import LedgerReader
 from serve.schemas import ContributionIn, GoalChanges, GoalIn, GoalOut, TransactionOut
 
 SAVINGS_CATEGORY = "savings"
@@ -35,18 +37,8 @@ async def create(user: CurrentUser, body: GoalIn, ledger: LedgerReads) -> GoalOu
 
 @router.get("", response_model=list[GoalOut])
 async def listing(user: CurrentUser, request: Request) -> Response:
-    ledger = ledger_of(request)
-    sequence, today = await ledger.last_sequence(user.user_id)
-
-    async def answer() -> bytes:
-        positions = await ledger.goals(user.user_id, sequence, today)
-        ordered = sorted(positions, key=lambda g: g.name)
-        return answers.many_encoded(ordered, GoalOut)
-
-    # The answer as encoded for this sequence before, in steady state.
-    return answers.encoded(
-        await ledger.kept(user.user_id, sequence, ("goals answer", today), answer)
-    )
+    ordered = await ledger_of(request).listing(user.user_id, "goals", lambda g: g.name, GoalOut)
+    return answers.encoded(ordered)
 
 
 @router.get("/{goal_id}", response_model=GoalOut)
@@ -54,12 +46,12 @@ async def read(user: CurrentUser, goal_id: UUID, request: Request) -> Response:
     return answers.one(await position(user, goal_id, ledger_of(request)), GoalOut)
 
 
-async def position(user: CurrentUser, goal_id: UUID, ledger: LedgerReads) -> GoalPosition:
+async def position(user: AccessClaims, goal_id: UUID, ledger: LedgerReader) -> GoalPosition:
     sequence, today = await ledger.last_sequence(user.user_id)
     return await ledger.goal(user.user_id, sequence, goal_id, today)
 
 
-async def shown(user: CurrentUser, goal_id: UUID, ledger: LedgerReads) -> GoalOut:
+async def shown(user: AccessClaims, goal_id: UUID, ledger: LedgerReader) -> GoalOut:
     """The goal's position, as a create or a change answers it."""
     return out(await position(user, goal_id, ledger))
 
