@@ -14,7 +14,7 @@ from actors.domain.ledger import Ledger
 # a process holding ledgers (Python's default: 700).
 YOUNG_COLLECTION_EVERY = 50_000
 
-# The saved snapshots of the users asked for that have one.
+# The snapshots, as last applied, of the users asked for that have one.
 Fetch = Callable[[list[UUID]], Awaitable[Iterable[tuple[UUID, bytes]]]]
 
 
@@ -69,7 +69,7 @@ class LedgerMemory:
                 await waiting
 
     def forget(self, user_id: UUID) -> None:
-        """Drop a ledger that may be ahead of its saved snapshot: the next load reads that."""
+        """Drop a ledger that may be ahead of its last snapshot: the next load fetches that."""
         self._awake.pop(user_id.int, None)
         self._resting.pop(user_id.int, None)
         self._saved.pop(user_id.int, None)
@@ -93,8 +93,21 @@ class LedgerMemory:
         self._awake[key] = ledger
         return ledger
 
+    def read(self, user_id: UUID) -> Ledger:
+        """The user's ledger for a read, which changes nothing a snapshot holds: woken if it
+        was resting and now the most recently used, like `get`, but its saved snapshot still
+        stands for it, so it rests again without being dumped."""
+        key = user_id.int
+        ledger = self._awake.pop(key, None)
+        if ledger is None:
+            raw = self._resting.pop(key)
+            ledger = snapshots.load(user_id, raw)
+            self._saved[key] = raw
+        self._awake[key] = ledger
+        return ledger
+
     def sequence(self, user_id: UUID) -> int:
-        return self.get(user_id).sequence if user_id in self else 0
+        return self.read(user_id).sequence if user_id in self else 0
 
     def add(self, user_id: UUID, state: bytes | None) -> None:
         """A ledger loaded from storage (or a new one, with no state): it rests until needed."""

@@ -75,13 +75,14 @@ async def apply_window(
     schedules: Callable[[set[UUID]], Awaitable[Schedules]] | None = None,
 ) -> Checkpoint:
     """Decode each record in its own guard, apply each user's events in sequence order, and
-    return what the window changed, to be saved in one transaction.
+    return what the window changed, for the shard's next checkpoint.
 
     Nothing a record holds makes this raise. A record that does not decode is dead-lettered.
     An event that fails to apply (a bug, or a producer writing what its schema let by) is
     dead-lettered and logged as an error; its user's ledger, which may be half changed, is read
-    again from its saved snapshot and the user's other events of the window applied again,
-    stepping over that event's number so that the events after it still count."""
+    again from its last snapshot (as last applied, saved or not) and the user's other events of
+    the window applied again, stepping over that event's number so that the events after it
+    still count."""
     checkpoint = Checkpoint(offsets=offsets.after(records))
     arrived: dict[UUID, list[tuple[Record, LedgerEvent]]] = {}  # in the order they came
     partitions: dict[UUID, int] = {}
@@ -130,9 +131,8 @@ async def _apply_group(
 ) -> None:
     """Apply the users' events to their ledgers, the alerts into `raised`; a user whose event
     is refused has it dead-lettered and the others applied again to the saved ledger."""
-    pending = set(users)
+    pending = set(users)  # loaded by the window
     while pending:
-        await ledgers.load(pending)
         again = set()
         for user_id in pending:
             ledger = ledgers.get(user_id)
@@ -145,6 +145,7 @@ async def _apply_group(
                 ledgers.forget(user_id)
                 again.add(user_id)
         pending = again
+        await ledgers.load(pending)
 
 
 class _Refused(Exception):
@@ -308,7 +309,7 @@ class LedgerShard:
                     )
             except TimeoutError as error:
                 raise LedgerBehind() from error
-        return self._ledgers.get(user_id)
+        return self._ledgers.read(user_id)
 
     # -- the consumer loop's step
 

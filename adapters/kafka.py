@@ -141,7 +141,7 @@ def consumer(settings: Settings) -> AIOKafkaConsumer:
         fetch_max_wait_ms=settings.kafka_fetch_wait_ms,
         # How long aiokafka's fetch routine sleeps with nothing to do (default 200 ms): every
         # event that gives it something (a fetch answered, records taken, a seek, a resume)
-        # wakes it at once, so this only costs wake-ups, five a second, while paused.
+        # wakes it at once, so this only costs its wake-ups while paused (one in IDLE_FETCHER_MS).
         consumer_timeout_ms=IDLE_FETCHER_MS,
     )
 

@@ -30,7 +30,7 @@ class LedgerChange:
     async def emit(
         self, connection: BaseDBAsyncClient, payload: LedgerPayload, now: datetime
     ) -> Event[LedgerPayload]:
-        """Stage the change's event; `payload` numbered with this change's `sequence`."""
+        """Stage the change's event; `payload` already holds this change's `sequence`."""
         event = ledger_event(self.user_id, self.timezone, payload, now)
         await outbox.stage([event], connection)
         return event

@@ -238,9 +238,6 @@ class GoalPosition:
     monthly_needed: Decimal | None
 
 
-SpendingKey = tuple[str, Period, date]
-
-
 @dataclass(slots=True)
 class Ledger:
     """Spending is kept per budget, for the budget's category and period only: memory follows
@@ -267,14 +264,6 @@ class Ledger:
     expecting: dict[UUID, tuple[date, Expected]] | None = field(
         default=None, compare=False, repr=False
     )
-
-    @property
-    def spent(self) -> dict[SpendingKey, Decimal]:
-        return {
-            (b.category, b.period, start): from_cents(total)
-            for b in self.budgets.values()
-            for start, total in b.spent.items()
-        }
 
     def accept(self, event: LedgerEvent) -> list[Event[Alert]]:
         """Apply an event in sequence order; return the alerts raised. Replays are ignored.

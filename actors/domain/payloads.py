@@ -65,20 +65,6 @@ class Entry:
     goal_id: UUID | None = None
     recurring: bool = False  # written by a recurring series (its payload's `recurring_id`)
 
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "amount": str(self.amount),
-            "type": self.type.value,
-            "category": self.category,
-            "local_date": self.day.isoformat(),
-            "goal_id": str(self.goal_id) if self.goal_id else None,
-        }
-
-    @classmethod
-    def from_payload(cls, payload: object) -> "Entry":
-        """Raises msgspec.ValidationError for anything but an entry we wrote."""
-        return msgspec.convert(payload, Transaction, dec_hook=_decimal_text).entry()
-
 
 class Transaction(msgspec.Struct, frozen=True, kw_only=True):
     """A transaction as its events carry it (`old` and `new`, or the payload itself)."""

@@ -92,5 +92,5 @@ def breakdown(template: SnapshotTemplate) -> dict[str, Any]:
         "total": sum(sizes.values()),
         "snapshot_bytes": len(template.state),
         "resting_bytes": sys.getsizeof(template.state),
-        "spent_entries": len(ledger.spent),
+        "spent_entries": sum(len(b.spent) for b in ledger.budgets.values()),
     }

@@ -13,6 +13,7 @@ from actors.domain import payloads, snapshots
 from actors.domain.events import Event, Topic
 from actors.domain.ledger import Entry, EntryType, Ledger
 from actors.ownership import Ownership
+from tests.unit.ledger_events import entry_payload
 
 #: Three budgets per user, far above what the benchmark spends: no alert changes the cost.
 BUDGETS = (("food", "monthly"), ("transport", "weekly"), ("fun", "yearly"))
@@ -105,7 +106,7 @@ class Population:
                 category or rng.choice(BUDGETS)[0],
                 day,
             )
-        payload = entry.to_payload() | {
+        payload = entry_payload(entry) | {
             "transaction_id": str(uuid4()),
             "description": None,
             "occurred_at": now.isoformat(),

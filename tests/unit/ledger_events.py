@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 from actors.domain import payloads
 from actors.domain.events import Event, Topic
 from actors.domain.ledger import Entry, EntryType, Ledger, spent_per_period
+from actors.domain.money import from_cents
 from actors.domain.payloads import LedgerEvent, TransactionCreated
 from actors.domain.periods import Period
 
@@ -42,7 +43,7 @@ class Stream:
         transaction_id = str(uuid4())
         self.entries[transaction_id] = entry
         payload = {
-            **_payload(entry),
+            **entry_payload(entry),
             "transaction_id": transaction_id,
             "description": f"{entry.type.value} in {entry.category}",
             "occurred_at": at.isoformat(),
@@ -77,13 +78,17 @@ class Stream:
             changes["amount"] = Decimal(changes["amount"])
         new = replace(old, **changes)
         self.entries[transaction_id] = new
-        payload = {"transaction_id": transaction_id, "old": _payload(old), "new": _payload(new)}
+        payload = {
+            "transaction_id": transaction_id,
+            "old": entry_payload(old),
+            "new": entry_payload(new),
+        }
         return self._next(Topic.TRANSACTION_UPDATED, payload, at)
 
     def delete(self, created: LedgerEvent, at: datetime = NOW) -> LedgerEvent:
         transaction_id = _transaction_id(created)
         old = self.entries.pop(transaction_id)
-        payload = {"transaction_id": transaction_id, "old": _payload(old)}
+        payload = {"transaction_id": transaction_id, "old": entry_payload(old)}
         return self._next(Topic.TRANSACTION_DELETED, payload, at)
 
     # -- budgets and goals
@@ -152,14 +157,30 @@ class Stream:
 SERIES = UUID("5e71e500-0000-4000-8000-000000000001")
 
 
-def _payload(entry: Entry) -> dict[str, Any]:
+def entry_payload(entry: Entry) -> dict[str, Any]:
     """An entry as the service writes it: with its series' id when a series wrote it."""
-    return entry.to_payload() | ({"recurring_id": str(SERIES)} if entry.recurring else {})
+    written = {
+        "amount": str(entry.amount),
+        "type": entry.type.value,
+        "category": entry.category,
+        "local_date": entry.day.isoformat(),
+        "goal_id": str(entry.goal_id) if entry.goal_id else None,
+    }
+    return written | ({"recurring_id": str(SERIES)} if entry.recurring else {})
 
 
 def _transaction_id(created: LedgerEvent) -> str:
     assert isinstance(created.payload, TransactionCreated)
     return str(created.payload.transaction_id)
+
+
+def spent_per_scope(ledger: Ledger) -> dict[tuple[str, Period, date], Decimal]:
+    """What the ledger's budgets hold spent, per category, period kind and period start."""
+    return {
+        (b.category, b.period, start): from_cents(total)
+        for b in ledger.budgets.values()
+        for start, total in b.spent.items()
+    }
 
 
 def told(alert: Event) -> dict[str, Any]:
