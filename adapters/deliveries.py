@@ -95,7 +95,7 @@ async def _lock_users(users: list[UUID], connection: BaseDBAsyncClient) -> None:
 
 async def _unclaimed(messages: list[Message], connection: BaseDBAsyncClient) -> list[Message]:
     """The messages without a row yet, each once."""
-    unique = list({m.dedup_key: m for m in messages}.values())
+    unique = list({_claim_key(m): m for m in messages}.values())
     _, rows = await connection.execute_query(
         "SELECT event_id, channel, recipient FROM deliveries"
         " WHERE (event_id, channel, recipient) IN"
@@ -107,7 +107,12 @@ async def _unclaimed(messages: list[Message], connection: BaseDBAsyncClient) -> 
         ],
     )
     claimed = {(row["event_id"], row["channel"], row["recipient"]) for row in rows}
-    return [m for m in unique if (m.event_id, m.channel.value, m.recipient) not in claimed]
+    return [m for m in unique if _claim_key(m) not in claimed]
+
+
+def _claim_key(message: Message) -> tuple[UUID, str, str]:
+    """What the delivery log holds once (its unique key): the event, channel and recipient."""
+    return message.event_id, message.channel.value, message.recipient
 
 
 async def _counted_since(

@@ -72,7 +72,7 @@ def insert(first: int, rows: Sequence[Row]) -> tuple[str, list[object]]:
         f" ${first + 2}::text[], ${first + 3}::bytea[])"
         " ON CONFLICT (event_id) DO NOTHING"
     )
-    return sql, [list(column) for column in zip(*rows, strict=True)] or [[], [], [], []]
+    return sql, [list(column) for column in zip(*rows, strict=True)]
 
 
 async def _insert(connection: BaseDBAsyncClient, rows: list[Row]) -> None:

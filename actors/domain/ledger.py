@@ -96,16 +96,13 @@ class Budget(msgspec.Struct, array_like=True, gc=False, omit_defaults=True):
     def available(self, day: date) -> int:
         return self.limit + self.carried(day)
 
-    def outlook(
-        self, today: date, series: Sequence[Scheduled] = (), guess: Expected | None = None
-    ) -> Forecast:
+    def outlook(self, today: date, series: Sequence[Scheduled], guess: Expected) -> Forecast:
         """The forecast of the period holding `today`, the series' amounts still due counted;
-        `guess`: what `expected` says, if known."""
+        `guess`: what `expected` says of it."""
         first, last = period_start(self.period, today), period_end(self.period, today)
         due = forecast.due_amounts(series, first, last) if series else None
         now = self.spent.get(first, 0)
         so_far = now - self.recurring.get(first, 0)
-        guess = guess or self.expected(today)
         return forecast.finish(guess, self.period, today, from_cents(now), from_cents(so_far), due)
 
     def expected(self, today: date) -> Expected:

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import asyncpg
 import psutil
 
-from adapters import database, users
+from adapters import database
+from tests.integration.accounts import new_user
 
 
 @dataclass(frozen=True)
@@ -54,15 +54,4 @@ async def scratch_database(server_url: str) -> AsyncIterator[ScratchDatabase]:
 
 async def bench_users(count: int) -> list[UUID]:
     """`count` new users (through the connected database) for a bench to write for."""
-    return [
-        (
-            await users.create(
-                name="Bench",
-                email=f"{uuid4().hex}@example.com",
-                phone=None,
-                password_hash="unused",
-                now=datetime.now(UTC),
-            )
-        ).id
-        for _ in range(count)
-    ]
+    return [await new_user("Bench") for _ in range(count)]

@@ -74,7 +74,8 @@ async def test_a_cancelled_lookup_leaves_the_others_of_its_batch_answered(db: Se
     sequences = LastSequences()
     cancelled = asyncio.create_task(sequences.of(first))
     answered = asyncio.create_task(sequences.of(second))
-    await asyncio.sleep(0)  # both asked, their batch not answered yet
+    # One step of the loop: both tasks ask, in that order, before their batch is sent.
+    await asyncio.sleep(0)
     cancelled.cancel()
     assert await answered == (0, "UTC")
     assert cancelled.cancelled()

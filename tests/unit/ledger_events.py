@@ -1,5 +1,5 @@
 """Builds one user's ledger events the way the services do: numbered 1, 2, 3... per user, with
-the payloads described in actors/domain/ledger.py."""
+the payloads typed in actors/domain/payloads.py."""
 
 import json
 from collections.abc import Iterable
