@@ -2,7 +2,6 @@
 and goals encoded as the ledger keeps them, in integer cents. Snapshots stored before, as
 MessagePack with Decimal amounts or as JSON, still load."""
 
-import json
 import sys
 from collections.abc import Mapping
 from datetime import date
@@ -39,10 +38,11 @@ class _DecimalBudget(msgspec.Struct, array_like=True):
     thresholds: tuple[int, ...]
     spent: dict[date, Decimal]
     fired: dict[date, tuple[int, ...]]
-    rollover: Rollover
-    starts_on: date | None
-    foreseen: tuple[date, ...]
-    recurring: dict[date, Decimal]
+    # Snapshots written before rollover and forecasts end here.
+    rollover: Rollover = Rollover.NONE
+    starts_on: date | None = None
+    foreseen: tuple[date, ...] = ()
+    recurring: dict[date, Decimal] = {}
 
 
 class _DecimalGoal(msgspec.Struct, array_like=True):
@@ -62,11 +62,30 @@ class _DecimalSnapshot(msgspec.Struct, array_like=True):
     skipped: list[int] = []
 
 
+class _JsonSnapshot(msgspec.Struct):
+    """A ledger as snapshots stored it in JSON, before MessagePack: the same budgets and goals
+    as `_DecimalSnapshot`, under short names."""
+
+    b: list[_DecimalBudget]
+    g: list[_DecimalGoal]
+    s: int | None = None
+    v: int | None = None  # the sequence, in snapshots written before it was called that
+    k: list[int] = []
+    p: list[str] = []
+
+    def as_decimal(self) -> _DecimalSnapshot:
+        sequence = self.s if self.s is not None else self.v
+        if sequence is None:
+            raise ValueError("a snapshot without its sequence")
+        return _DecimalSnapshot(sequence, self.b, self.g, [e.encode() for e in self.p], self.k)
+
+
 # UUIDs as 16 bytes rather than 36 characters; a snapshot in cents starts with its tag.
 _ENCODER = msgspec.msgpack.Encoder(uuid_format="bytes")
 _DECODER = msgspec.msgpack.Decoder(_Snapshot)
 _TAG = msgspec.msgpack.encode("cents")
 _DECIMAL_DECODER = msgspec.msgpack.Decoder(_DecimalSnapshot)
+_JSON_DECODER = msgspec.json.Decoder(_JsonSnapshot)
 
 
 def dump(ledger: Ledger) -> bytes:
@@ -83,9 +102,9 @@ def dump(ledger: Ledger) -> bytes:
 
 def load(user_id: UUID, raw: bytes) -> Ledger:
     if raw[:1] == b"{":  # stored as JSON, before MessagePack
-        return _load_json(user_id, raw)
+        return _load_decimal(user_id, _JSON_DECODER.decode(raw).as_decimal())
     if raw[1 : 1 + len(_TAG)] != _TAG:  # after the array's one-byte header: before cents
-        return _load_decimal(user_id, raw)
+        return _load_decimal(user_id, _DECIMAL_DECODER.decode(raw))
     body = _DECODER.decode(raw)
     for budget in body.budgets:
         # One string and one tuple shared by every budget with the same ones.
@@ -104,8 +123,7 @@ def load(user_id: UUID, raw: bytes) -> Ledger:
     return ledger
 
 
-def _load_decimal(user_id: UUID, raw: bytes) -> Ledger:
-    body = _DECIMAL_DECODER.decode(raw)
+def _load_decimal(user_id: UUID, body: _DecimalSnapshot) -> Ledger:
     ledger = Ledger(user_id=user_id, sequence=body.sequence, skipped=tuple(body.skipped))
     for b in body.budgets:
         ledger.budgets[b.id] = Budget(
@@ -132,42 +150,6 @@ def _load_decimal(user_id: UUID, raw: bytes) -> Ledger:
 
 def _in_cents(totals: Mapping[date, Decimal]) -> dict[date, int]:
     return {start: to_cents(total) for start, total in totals.items()}
-
-
-def _load_json(user_id: UUID, raw: bytes) -> Ledger:
-    body = json.loads(raw)
-    # Snapshots written before the number was called the sequence keep it under "v".
-    ledger = Ledger(user_id=user_id, sequence=body["s"] if "s" in body else body["v"])
-    for budget_id, category, period, limit, thresholds, spent, fired, *rest in body["b"]:
-        # Snapshots written before rollover and forecasts end after `fired`.
-        rollover, starts_on, foreseen, recurring = rest or (Rollover.NONE.value, None, [], {})
-        budget = Budget(
-            UUID(budget_id),
-            sys.intern(category),
-            Period(period),
-            to_cents(Decimal(limit)),
-            shared_thresholds(thresholds),
-            {date.fromisoformat(d): to_cents(Decimal(a)) for d, a in spent.items()},
-            {date.fromisoformat(d): tuple(t) for d, t in fired.items()},
-            recurring={date.fromisoformat(d): to_cents(Decimal(a)) for d, a in recurring.items()},
-            rollover=Rollover(rollover),
-            starts_on=date.fromisoformat(starts_on) if starts_on else None,
-            foreseen=tuple(date.fromisoformat(d) for d in foreseen),
-        )
-        ledger.budgets[budget.id] = budget
-    for goal_id, name, target, deadline, saved, achieved_at in body["g"]:
-        ledger.goals[UUID(goal_id)] = Goal(
-            UUID(goal_id),
-            name,
-            to_cents(Decimal(target)),
-            date.fromisoformat(deadline) if deadline else None,
-            to_cents(Decimal(saved)),
-            achieved_at,
-        )
-    ledger.skipped = tuple(body.get("k", []))
-    for raw_event in body.get("p", []):
-        _hold(ledger, raw_event.encode())
-    return ledger
 
 
 class _Kind(msgspec.Struct):
