@@ -3,7 +3,6 @@ Next: the channel's transport, adapters/smtp.py or adapters/sms.py (adapters/tra
 
 import asyncio
 import contextlib
-import heapq
 import logging
 import random
 from collections import Counter
@@ -45,9 +44,6 @@ class Courier:
         # Sent, but the mark in the delivery log did not commit yet: never sent again from here.
         self._unrecorded: dict[int, str] = {}
         self._transport: transport.Transport | None = None
-        # When the retries this courier scheduled fall due (a heap), and when it last looked.
-        self._retries: list[datetime] = []
-        self._looked_at = datetime.min.replace(tzinfo=UTC)
         self._loop = ActorLoop(
             naming.courier(channel),
             [
@@ -82,20 +78,19 @@ class Courier:
         while await self._deliver_due() > 0:
             pass
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self._pause_seconds())
+            await asyncio.wait_for(self._wake.wait(), await self._pause_seconds())
 
-    def _pause_seconds(self) -> float:
-        """Until the next retry falls due, or the poll."""
-        while self._retries and self._retries[0] <= self._looked_at:
-            heapq.heappop(self._retries)  # it was due at the last look, which took it
-        if not self._retries:
+    async def _pause_seconds(self) -> float:
+        """Until the next pending message falls due (a retry, a lease run out, whoever set
+        it), or the poll."""
+        due = await deliveries.next_due(self._channel)
+        if due is None:
             return POLL_SECONDS
-        due_in = (self._retries[0] - datetime.now(UTC)).total_seconds()
+        due_in = (due - datetime.now(UTC)).total_seconds()
         return min(max(due_in, 0.0), POLL_SECONDS)
 
     async def _deliver_due(self) -> int:
-        self._looked_at = datetime.now(UTC)
-        rows = await deliveries.take_due(self._channel, self._looked_at, BATCH)
+        rows = await deliveries.take_due(self._channel, datetime.now(UTC), BATCH)
         await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)
 
@@ -169,7 +164,6 @@ class Courier:
         metrics.notifications(self._channel, "retried")
         retry_at = now + timedelta(seconds=step.after_seconds)
         await deliveries.retry_at(row.id, retry_at, failure.reason)
-        heapq.heappush(self._retries, retry_at)
 
 
 def start(settings: Settings, home_node: str) -> list[ray.actor.ActorHandle]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -167,6 +168,17 @@ async def _insert(
             now,
         ],
     )
+
+
+async def next_due(channel: Channel) -> datetime | None:
+    """When the channel's next pending message falls due (a retry, or a lease that runs out):
+    None when nothing is pending."""
+    _, rows = await connections.get("default").execute_query(
+        "SELECT min(next_attempt_at) FROM deliveries WHERE channel = $1 AND state = $2",
+        [channel.value, DeliveryState.PENDING.value],
+    )
+    due: datetime | None = rows[0][0]
+    return due
 
 
 async def take_due(channel: Channel, now: datetime, limit: int) -> list[Delivery]:

@@ -87,6 +87,20 @@ async def test_a_taken_message_is_leased(db: Settings) -> None:
     assert not await Delivery.filter(event_id=message.event_id).exists()
 
 
+async def test_a_courier_waits_for_the_earliest_pending_message(db: Settings) -> None:
+    message = messages.sms()
+    retry = datetime(2001, 1, 1, tzinfo=UTC)  # earlier than anything else pending
+    with contextlib.suppress(RollBack):
+        async with in_transaction():
+            await deliveries.claim(_claims(message), datetime.now(UTC))
+            [row] = await Delivery.filter(event_id=message.event_id)
+            await deliveries.retry_at(row.id, retry, "the provider said later")
+            assert await deliveries.next_due(Channel.SMS) == retry
+            await deliveries.give_up(row, "no more tries", datetime.now(UTC))
+            assert await deliveries.next_due(Channel.SMS) != retry  # no longer pending
+            raise RollBack
+
+
 async def test_giving_up_stages_one_dead_letter(db: Settings) -> None:
     message = messages.sms()
     later = datetime.now(UTC) + timedelta(days=2)
