@@ -8,7 +8,6 @@ while it rests, fetching nothing, until woken (actors/domain/fetch_pace.py)."""
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -58,9 +57,8 @@ class ConsumerLoop:
         self._window_seconds = window_seconds
         self._consumer: AIOKafkaConsumer | None = None
         self._name = name
-        self._lag_reported = 0.0
         # How often it reports its lag (ledgerflow_consumer_lag), at rest too.
-        self._lag_every = metrics.gauge_refresh_seconds()
+        self._lag_refresh = metrics.GaugeRefresh()
         self._listener: PgListener | None = None
         self._pace = FetchPace(settings.kafka_idle_seconds, REST_POLL_SECONDS)
         self._wake = asyncio.Event()
@@ -146,9 +144,9 @@ class ConsumerLoop:
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
         # A resting consumer reports its lag all the same, or Ray would forget the gauge.
-        if time.monotonic() - self._lag_reported >= self._lag_every:
+        if self._lag_refresh.due():
             metrics.consumer_lag(self._name, await kafka.lag(consumer, self._partitions))
-            self._lag_reported = time.monotonic()
+            self._lag_refresh.done()
 
     async def _rest(self, consumer: AIOKafkaConsumer) -> None:
         """No fetch until woken or the poll is due: paused partitions are not fetched."""
@@ -161,7 +159,9 @@ class ConsumerLoop:
                     if left <= 0:
                         break
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), min(left, self._lag_every))
+                        await asyncio.wait_for(
+                            self._wake.wait(), min(left, self._lag_refresh.every)
+                        )
                     await self._report_lag(consumer)
             finally:
                 consumer.resume(*self._partitions)

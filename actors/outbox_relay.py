@@ -41,9 +41,8 @@ class OutboxRelay:
         assert settings.event_key and settings.database_url and settings.kafka_bootstrap
         logs.configure(settings.log_format)
         self._settings = settings
-        self._backlog_counted = 0.0
         # How often it counts its backlog (ledgerflow_outbox_pending): one query.
-        self._backlog_every = metrics.gauge_refresh_seconds()
+        self._backlog_refresh = metrics.GaugeRefresh()
         self._event_key = EventKey(settings.event_key)
         self._wake = asyncio.Event()
         self._resting = False
@@ -99,9 +98,9 @@ class OutboxRelay:
         assert self._producer is not None
         self._wake.clear()  # before publishing, so a commit during the send is not missed
         await self._publish_all(self._producer)
-        if time.monotonic() - self._backlog_counted >= self._backlog_every:
+        if self._backlog_refresh.due():
             metrics.outbox_pending(await outbox.backlog())
-            self._backlog_counted = time.monotonic()
+            self._backlog_refresh.done()
         now = datetime.now(UTC)
         if (now - self._last_cleanup).total_seconds() > CLEANUP_SECONDS:
             await outbox.forget_published(now)
@@ -163,5 +162,7 @@ class OutboxRelay:
             # No longer than the backlog's gauge may go unset (Ray forgets it after about two
             # export intervals): the same 5 s at Ray's default interval.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), min(POLL_SECONDS, self._backlog_every))
+                await asyncio.wait_for(
+                    self._wake.wait(), min(POLL_SECONDS, self._backlog_refresh.every)
+                )
                 await asyncio.sleep(LINGER_SECONDS)

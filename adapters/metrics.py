@@ -4,6 +4,8 @@ agent at its metrics export port. The agent names them `ray_<name>`, and a count
 `ray_<name>_total` (see EXPORTED); adapters/observability holds the scrape configuration and the
 Grafana dashboard that read them."""
 
+import math
+import time
 from collections.abc import Mapping
 from functools import cache
 
@@ -25,11 +27,21 @@ EXPORTED = {
 REQUEST_SECONDS_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 
 
-def gauge_refresh_seconds() -> float:
-    """How often a gauge is set again, even to the same value: Ray forgets a gauge that is not
+class GaugeRefresh:
+    """When a gauge must be set again, even to the same value: Ray forgets a gauge that is not
     set within about two of its export intervals (`metrics_report_interval_ms`: 10 s unless
-    RAY_metrics_report_interval_ms says otherwise). Half of one interval."""
-    return ray._config.metrics_report_interval_ms() / 2000
+    RAY_metrics_report_interval_ms says otherwise). Every half interval (`every` seconds), the
+    first time at once."""
+
+    def __init__(self) -> None:
+        self.every: float = ray._config.metrics_report_interval_ms() / 2000
+        self._set_at = -math.inf
+
+    def due(self) -> bool:
+        return time.monotonic() - self._set_at >= self.every
+
+    def done(self) -> None:
+        self._set_at = time.monotonic()
 
 
 class _Metrics:
