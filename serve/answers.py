@@ -8,7 +8,7 @@ from typing import Any, get_args
 
 import msgspec
 from fastapi import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, PlainSerializer, WrapSerializer
 from pydantic.fields import FieldInfo
 
 from serve.fields import TWO_PLACES, two_places
@@ -21,17 +21,32 @@ Field = tuple[str, Callable[[Any], Any] | None]
 @cache
 def _fields(model: type[BaseModel]) -> tuple[Field, ...]:
     """The model's fields in its order, each with how it is rendered when not as msgspec would
-    (Money: two places)."""
-    return tuple(
-        (name, two_places if _is_money(field) else None)
-        for name, field in model.model_fields.items()
-    )
+    (Money: two places). TypeError for a model that Pydantic would render otherwise (an alias,
+    an excluded field, another serializer), which these answers do not copy."""
+    decorators = model.__pydantic_decorators__
+    if decorators.field_serializers or decorators.model_serializers:
+        raise TypeError(f"{model.__name__} has a serializer of its own")
+    fields = []
+    for name, field in model.model_fields.items():
+        serializers = [
+            m for m in _metadata(field) if isinstance(m, PlainSerializer | WrapSerializer)
+        ]
+        if (
+            field.alias not in (None, name)
+            or field.exclude
+            or serializers not in ([], [TWO_PLACES])
+        ):
+            raise TypeError(f"{model.__name__}.{name} is not rendered by its name and value")
+        fields.append((name, two_places if serializers else None))
+    return tuple(fields)
 
 
-def _is_money(field: FieldInfo) -> bool:
+def _metadata(field: FieldInfo) -> list[object]:
     # `Money | None` keeps its serializer inside the union.
-    inside = (getattr(kind, "__metadata__", ()) for kind in get_args(field.annotation))
-    return TWO_PLACES in field.metadata or any(TWO_PLACES in metadata for metadata in inside)
+    inside = [
+        item for kind in get_args(field.annotation) for item in getattr(kind, "__metadata__", ())
+    ]
+    return [*field.metadata, *inside]
 
 
 def _rendered(value: object, fields: tuple[Field, ...]) -> dict[str, Any]:

@@ -3,10 +3,11 @@ their documented Pydantic models give for the same values."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from types import SimpleNamespace
 from uuid import uuid4
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, field_serializer
 
 from actors.domain.ledger import BudgetPosition, BudgetStatus, EntryType, GoalPosition
 from actors.domain.periods import Period
@@ -102,3 +103,21 @@ def test_many_is_the_list_the_model_renders() -> None:
     )
     assert answers.many_encoded(values, BudgetOut) == documented
     assert answers.many_encoded([], GoalOut) == b"[]"
+
+
+class _Aliased(BaseModel):
+    amount: int = Field(alias="total")
+
+
+class _Serialized(BaseModel):
+    amount: int
+
+    @field_serializer("amount")
+    def _doubled(self, amount: int) -> int:
+        return amount * 2
+
+
+@pytest.mark.parametrize("model", [_Aliased, _Serialized])
+def test_a_model_rendered_otherwise_than_by_its_fields_is_refused(model: type[BaseModel]) -> None:
+    with pytest.raises(TypeError):
+        answers.one(SimpleNamespace(amount=1), model)
